@@ -1,0 +1,1 @@
+//! Benchmarks of Updraft (criterion benches live in `benches/`).

@@ -1,0 +1,161 @@
+//! The broker of `updraft up`: bounded in-memory queues per function, a broadcast bus
+//! for control messages. Same semantics as the RabbitMQ broker for sync calls: a full
+//! queue refuses, a reply comes back or the deadline passes.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use parking_lot::Mutex;
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::{
+    Broker, BrokerError, ControlMessage, Delivery, DeliveryHandle, DeliveryStream, FunctionKey, Invocation, Reply,
+};
+
+/// Default most calls waiting per function (DESIGN §7).
+pub const DEFAULT_QUEUE_CAPACITY: usize = 1000;
+
+/// How long past its deadline a caller waits for a reply already being produced.
+const REPLY_GRACE: Duration = Duration::from_millis(200);
+
+struct Pending {
+    invocation: Invocation,
+    reply: Option<oneshot::Sender<Reply>>,
+}
+
+#[derive(Clone)]
+struct Queue {
+    sender: async_channel::Sender<Pending>,
+    receiver: async_channel::Receiver<Pending>,
+}
+
+/// In-memory broker for one process.
+pub struct InProcessBroker {
+    queues: Mutex<HashMap<FunctionKey, Queue>>,
+    capacity: usize,
+    control: broadcast::Sender<ControlMessage>,
+}
+
+impl Default for InProcessBroker {
+    fn default() -> Self {
+        InProcessBroker::new(DEFAULT_QUEUE_CAPACITY)
+    }
+}
+
+impl InProcessBroker {
+    /// A broker whose function queues hold at most `capacity` waiting calls.
+    pub fn new(capacity: usize) -> InProcessBroker {
+        let (control, _) = broadcast::channel(1024);
+        InProcessBroker { queues: Mutex::new(HashMap::new()), capacity: capacity.max(1), control }
+    }
+
+    fn queue(&self, function: &FunctionKey) -> Queue {
+        let mut queues = self.queues.lock();
+        if let Some(queue) = queues.get(function) {
+            return queue.clone();
+        }
+        let (sender, receiver) = async_channel::bounded(self.capacity);
+        let queue = Queue { sender, receiver };
+        queues.insert(function.clone(), queue.clone());
+        queue
+    }
+}
+
+#[async_trait]
+impl Broker for InProcessBroker {
+    async fn call(&self, invocation: Invocation) -> Result<Reply, BrokerError> {
+        let deadline = invocation.deadline();
+        let queue = self.queue(&invocation.function);
+        let (tx, rx) = oneshot::channel();
+        let name = invocation.function.to_string();
+        match queue.sender.try_send(Pending { invocation, reply: Some(tx) }) {
+            Ok(()) => {}
+            Err(async_channel::TrySendError::Full(_)) => return Err(BrokerError::QueueFull(name)),
+            Err(async_channel::TrySendError::Closed(_)) => return Err(BrokerError::Unavailable("queue closed".into())),
+        }
+        match tokio::time::timeout_at((deadline + REPLY_GRACE).into(), rx).await {
+            Ok(Ok(reply)) => Ok(reply),
+            Ok(Err(_)) => Err(BrokerError::Abandoned("the worker dropped the call".into())),
+            Err(_) => Err(BrokerError::DeadlineExceeded),
+        }
+    }
+
+    async fn consume(&self, function: &FunctionKey, _slots: u32) -> Result<Box<dyn DeliveryStream>, BrokerError> {
+        // Prefetch is the consumer's own pace: a worker pulls only when it has a free slot.
+        let queue = self.queue(function);
+        Ok(Box::new(Stream { queue }))
+    }
+
+    async fn queue_depth(&self, function: &FunctionKey) -> Result<u64, BrokerError> {
+        Ok(self.queues.lock().get(function).map_or(0, |q| q.sender.len() as u64))
+    }
+
+    async fn publish_control(&self, message: ControlMessage) -> Result<(), BrokerError> {
+        // No subscriber is not an error: nobody needed to hear it.
+        let _ = self.control.send(message);
+        Ok(())
+    }
+
+    async fn subscribe_control(&self) -> Result<mpsc::Receiver<ControlMessage>, BrokerError> {
+        let mut source = self.control.subscribe();
+        let (tx, rx) = mpsc::channel(1024);
+        tokio::spawn(async move {
+            loop {
+                match source.recv().await {
+                    Ok(message) => {
+                        if tx.send(message).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "control subscriber lagged");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
+        Ok(rx)
+    }
+
+    async fn delete_queue(&self, function: &FunctionKey) -> Result<(), BrokerError> {
+        if let Some(queue) = self.queues.lock().remove(function) {
+            queue.sender.close();
+        }
+        Ok(())
+    }
+}
+
+struct Stream {
+    queue: Queue,
+}
+
+#[async_trait]
+impl DeliveryStream for Stream {
+    async fn next(&mut self) -> Option<Delivery> {
+        let pending = self.queue.receiver.recv().await.ok()?;
+        let handle = Handle { reply: pending.reply, queue: self.queue.sender.clone() };
+        Some(Delivery { invocation: pending.invocation, handle: Box::new(handle) })
+    }
+}
+
+struct Handle {
+    reply: Option<oneshot::Sender<Reply>>,
+    queue: async_channel::Sender<Pending>,
+}
+
+#[async_trait]
+impl DeliveryHandle for Handle {
+    async fn reply(self: Box<Self>, reply: Reply) -> Result<(), BrokerError> {
+        if let Some(tx) = self.reply {
+            // The caller may have given up at its deadline; nothing to deliver then.
+            let _ = tx.send(reply);
+        }
+        Ok(())
+    }
+
+    async fn requeue(self: Box<Self>, invocation: Invocation) -> Result<(), BrokerError> {
+        let pending = Pending { invocation, reply: self.reply };
+        self.queue.send(pending).await.map_err(|_| BrokerError::Unavailable("queue closed".into()))
+    }
+}

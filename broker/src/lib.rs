@@ -1,0 +1,68 @@
+//! Updraft broker: how invocations, replies and control messages travel.
+//!
+//! This crate owns the [`Broker`] trait — the one seam between the gateway, the scheduler
+//! and the workers — the messages that cross it (versioned, MessagePack on the wire), and
+//! its implementations: [`InProcessBroker`] for `updraft up`, and (in cluster mode) one
+//! over RabbitMQ. It also defines what a worker asks of the control plane
+//! ([`FunctionDirectory`], [`ModuleSource`]), so that both modes serve them their own way.
+//!
+//! It must not depend on the runtime, the gateway or the scheduler.
+
+mod directory;
+mod error;
+mod in_process;
+mod messages;
+
+pub use directory::{FunctionDirectory, ModuleSource};
+pub use error::BrokerError;
+pub use in_process::{InProcessBroker, DEFAULT_QUEUE_CAPACITY};
+pub use messages::*;
+
+use async_trait::async_trait;
+
+/// A stream of deliveries from one function queue, for a worker.
+#[async_trait]
+pub trait DeliveryStream: Send {
+    /// The next delivery, or `None` once the subscription has ended.
+    async fn next(&mut self) -> Option<Delivery>;
+}
+
+/// Settles one delivery: replies (sync), acknowledges, or hands it back.
+#[async_trait]
+pub trait DeliveryHandle: Send + Sync {
+    /// Sends `reply` to the caller (sync calls), then acknowledges the delivery.
+    async fn reply(self: Box<Self>, reply: Reply) -> Result<(), BrokerError>;
+    /// Returns the delivery's `invocation` to its queue for another worker (e.g. when
+    /// draining before it started).
+    async fn requeue(self: Box<Self>, invocation: Invocation) -> Result<(), BrokerError>;
+}
+
+/// One invocation taken from a queue, to be settled exactly once.
+pub struct Delivery {
+    /// The invocation to run.
+    pub invocation: Invocation,
+    /// How to settle it.
+    pub handle: Box<dyn DeliveryHandle>,
+}
+
+/// The message transport of the platform.
+#[async_trait]
+pub trait Broker: Send + Sync + 'static {
+    /// Sync call: queues `invocation` and waits for a worker's reply until its deadline.
+    async fn call(&self, invocation: Invocation) -> Result<Reply, BrokerError>;
+
+    /// Worker side: consumes a function's queue, at most `slots` unsettled at once.
+    async fn consume(&self, function: &FunctionKey, slots: u32) -> Result<Box<dyn DeliveryStream>, BrokerError>;
+
+    /// Calls waiting in a function's queue (not yet taken by a worker).
+    async fn queue_depth(&self, function: &FunctionKey) -> Result<u64, BrokerError>;
+
+    /// Publishes a control message to every worker and the scheduler.
+    async fn publish_control(&self, message: ControlMessage) -> Result<(), BrokerError>;
+
+    /// Subscribes to control messages (those published after the call).
+    async fn subscribe_control(&self) -> Result<tokio::sync::mpsc::Receiver<ControlMessage>, BrokerError>;
+
+    /// Deletes a function's queue and whatever waits in it.
+    async fn delete_queue(&self, function: &FunctionKey) -> Result<(), BrokerError>;
+}

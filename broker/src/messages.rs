@@ -1,0 +1,192 @@
+//! The messages that cross the broker. Each carries a version; on the wire they are
+//! MessagePack maps with field names.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use updraft_abi::{Request, Response};
+
+/// Version of the messages in this module.
+pub const MESSAGE_VERSION: u32 = 1;
+
+/// A function of an app.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FunctionKey {
+    /// App name.
+    pub app: String,
+    /// Function name.
+    pub function: String,
+}
+
+impl FunctionKey {
+    /// The key of `app`/`function`.
+    pub fn new(app: impl Into<String>, function: impl Into<String>) -> FunctionKey {
+        FunctionKey { app: app.into(), function: function.into() }
+    }
+}
+
+impl std::fmt::Display for FunctionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.app, self.function)
+    }
+}
+
+/// What a worker needs to run a function revision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionSpec {
+    /// The function.
+    pub key: FunctionKey,
+    /// Its revision.
+    pub revision: u32,
+    /// sha256 (hex) of the module.
+    pub sha256: String,
+    /// Wall time per invocation.
+    pub timeout_ms: u64,
+    /// Linear memory limit.
+    pub memory_mb: u32,
+    /// Invocations one instance may run at once.
+    pub concurrency: u32,
+    /// Least instances kept granted.
+    pub min_instances: u32,
+    /// Most instances granted.
+    pub max_instances: u32,
+    /// Environment variables.
+    pub env: Vec<(String, String)>,
+}
+
+impl FunctionSpec {
+    /// Most invocations of this function that may run at once.
+    pub fn max_slots(&self) -> u32 {
+        self.max_instances.saturating_mul(self.concurrency).max(1)
+    }
+}
+
+/// One call of a function.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invocation {
+    /// Message version.
+    pub version: u32,
+    /// Invocation id (32 hex digits).
+    pub id: String,
+    /// The function called.
+    pub function: FunctionKey,
+    /// The revision that was current when the call arrived.
+    pub revision: u32,
+    /// The request for the guest.
+    pub request: Request,
+    /// Absolute deadline, milliseconds since the Unix epoch.
+    pub deadline_unix_ms: u64,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// `fn.call` hops that led here.
+    pub depth: u32,
+    /// The caller's session id, for the session service.
+    pub session_id: Option<String>,
+}
+
+impl Invocation {
+    /// The deadline as an `Instant` of this process.
+    pub fn deadline(&self) -> Instant {
+        instant_from_unix_ms(self.deadline_unix_ms)
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_unix_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+/// The wall-clock time `from_now` ahead, in Unix milliseconds.
+pub fn unix_ms_after(from_now: Duration) -> u64 {
+    now_unix_ms().saturating_add(from_now.as_millis() as u64)
+}
+
+/// Converts a Unix-millisecond deadline to an `Instant` (the past maps to now).
+pub fn instant_from_unix_ms(unix_ms: u64) -> Instant {
+    let now_ms = now_unix_ms();
+    Instant::now() + Duration::from_millis(unix_ms.saturating_sub(now_ms))
+}
+
+/// How an invocation ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    /// Message version.
+    pub version: u32,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// Whether the module had to be loaded for this call.
+    pub cold: bool,
+    /// Time spent in the worker, microseconds.
+    pub duration_us: u64,
+}
+
+/// The guest's response, or why there is none.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// The guest answered.
+    Response(Response),
+    /// The invocation failed.
+    Failed(Failure),
+}
+
+/// Why an invocation failed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// Category (decides the HTTP status).
+    pub kind: FailureKind,
+    /// Reason, safe to show to the function's developer.
+    pub message: String,
+}
+
+/// Categories of failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FailureKind {
+    /// The guest trapped or broke the ABI or returned garbage (502).
+    Guest,
+    /// The deadline passed (504).
+    Timeout,
+    /// The worker had no capacity or could not load the module (503).
+    Unavailable,
+    /// The function or revision is gone (404).
+    NotFound,
+}
+
+/// Messages from the control plane to workers (and scheduler).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlMessage {
+    /// Message version.
+    pub version: u32,
+    /// What happened.
+    pub event: ControlEvent,
+}
+
+impl From<ControlEvent> for ControlMessage {
+    fn from(event: ControlEvent) -> Self {
+        ControlMessage { version: MESSAGE_VERSION, event }
+    }
+}
+
+/// Control events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ControlEvent {
+    /// A revision became current.
+    Deployed(FunctionSpec),
+    /// A function was deleted.
+    Deleted(FunctionKey),
+    /// A worker may run `slots` invocations of a function at once.
+    Grant {
+        /// Worker id.
+        worker: String,
+        /// Function.
+        function: FunctionKey,
+        /// Concurrent invocations allowed.
+        slots: u32,
+    },
+    /// A worker must stop taking a function's invocations (finishing those in flight).
+    Revoke {
+        /// Worker id.
+        worker: String,
+        /// Function.
+        function: FunctionKey,
+    },
+}

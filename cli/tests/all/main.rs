@@ -1,0 +1,10 @@
+//! End-to-end tests: the real `updraft` binary, real HTTP, real example modules.
+//!
+//! The example modules are built by `examples-wasm/build.sh` (CI runs it first).
+
+mod support;
+
+mod accounts;
+mod deploy;
+mod hostile;
+mod invoke;

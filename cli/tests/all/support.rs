@@ -1,0 +1,144 @@
+//! Starting `updraft up` and talking to it like a user would.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+/// Path of a built example module.
+pub fn example(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples-wasm/dist").join(format!("{name}.wasm"));
+    assert!(path.is_file(), "{} is missing: run examples-wasm/build.sh first", path.display());
+    path
+}
+
+/// Bytes of a built example module.
+pub fn example_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(example(name)).unwrap()
+}
+
+/// A running `updraft up` with its own data directory; killed on drop.
+pub struct Server {
+    child: Child,
+    pub url: String,
+    pub data_dir: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+    pub http: reqwest::Client,
+}
+
+impl Server {
+    /// Starts a server on a fresh data directory.
+    pub async fn start() -> Server {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().to_owned();
+        let mut server = Server::start_in(&dir, &[]).await;
+        server._temp = Some(temp);
+        server
+    }
+
+    /// Starts a server on `data_dir` with extra arguments.
+    pub async fn start_in(data_dir: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_updraft"))
+            .args(["up", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(extra)
+            .env("UPDRAFT_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start updraft up");
+        let stdout = child.stdout.take().unwrap();
+        let url = tokio::task::spawn_blocking(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let first = lines.next().expect("updraft up printed nothing").unwrap();
+            // Keep draining so the child never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            first.split_whitespace().find(|w| w.starts_with("http://")).expect("no URL in the banner").to_owned()
+        })
+        .await
+        .unwrap();
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+        Server { child, url, data_dir: data_dir.to_owned(), _temp: None, http }
+    }
+
+    /// Stops the server with SIGTERM and waits for it to exit.
+    pub fn stop(mut self) -> Option<tempfile::TempDir> {
+        terminate(&mut self.child);
+        self._temp.take()
+    }
+
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// Creates a developer account and returns a token for it.
+    pub async fn developer(&self, username: &str) -> String {
+        let credentials = json!({ "username": username, "password": "correct horse battery" });
+        let created = self.http.post(self.at("/v1/accounts")).json(&credentials).send().await.unwrap();
+        assert_eq!(created.status(), 201, "{}", created.text().await.unwrap());
+        let token: Value = self.http.post(self.at("/v1/tokens")).json(&credentials).send().await.unwrap().json().await.unwrap();
+        token["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates an app.
+    pub async fn app(&self, token: &str, name: &str) {
+        let response = self.http.post(self.at("/v1/apps")).bearer_auth(token).json(&json!({ "name": name })).send().await.unwrap();
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    }
+
+    /// Uploads a module with settings in the query; returns status and JSON body.
+    pub async fn deploy(&self, token: &str, app: &str, function: &str, wasm: Vec<u8>, query: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .put(self.at(&format!("/v1/apps/{app}/functions/{function}?{query}")))
+            .bearer_auth(token)
+            .header("content-type", "application/wasm")
+            .body(wasm)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Deploys an example and asserts it went live.
+    pub async fn deploy_example(&self, token: &str, app: &str, function: &str, example_name: &str, query: &str) -> Value {
+        let (status, body) = self.deploy(token, app, function, example_bytes(example_name), query).await;
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+
+    /// A developer with an app, in one step.
+    pub async fn developer_with_app(&self, username: &str, app: &str) -> String {
+        let token = self.developer(username).await;
+        self.app(&token, app).await;
+        token
+    }
+}
+
+fn terminate(child: &mut Child) {
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}

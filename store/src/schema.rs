@@ -1,0 +1,55 @@
+//! The schema, as an ordered list of migrations. Version N is reached by applying the
+//! first N entries; a database is migrated forward on open and never backward.
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: accounts, apps, functions, revisions, logs.
+    r#"
+    CREATE TABLE accounts (
+        id            INTEGER PRIMARY KEY,
+        username      TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        is_admin      INTEGER NOT NULL DEFAULT 0,
+        created_at    TEXT NOT NULL
+    );
+    CREATE TABLE apps (
+        name       TEXT PRIMARY KEY,
+        owner_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX apps_owner ON apps(owner_id);
+    CREATE TABLE functions (
+        app              TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        name             TEXT NOT NULL,
+        current_revision INTEGER NOT NULL,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL,
+        PRIMARY KEY (app, name)
+    );
+    CREATE TABLE revisions (
+        app        TEXT NOT NULL,
+        function   TEXT NOT NULL,
+        revision   INTEGER NOT NULL,
+        sha256     TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        settings   TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (app, function, revision),
+        FOREIGN KEY (app, function) REFERENCES functions(app, name) ON DELETE CASCADE
+    );
+    CREATE TABLE logs (
+        id            INTEGER PRIMARY KEY,
+        app           TEXT NOT NULL,
+        function      TEXT NOT NULL,
+        revision      INTEGER NOT NULL,
+        invocation_id TEXT NOT NULL,
+        time_us       INTEGER NOT NULL,
+        level         INTEGER NOT NULL,
+        message       TEXT NOT NULL
+    );
+    CREATE INDEX logs_function_time ON logs(app, function, id);
+    CREATE INDEX logs_invocation ON logs(invocation_id);
+    "#,
+];
