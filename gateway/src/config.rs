@@ -8,6 +8,10 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 pub const DEFAULT_MAX_MODULE_BYTES: usize = 32 * 1024 * 1024;
 /// Default lifetime of a developer token.
 pub const DEFAULT_DEVELOPER_TOKEN_TTL: Duration = Duration::from_secs(24 * 3600);
+/// Default lifetime of an app user's session.
+pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How deep `fn.call` chains may go.
+pub const MAX_CALL_DEPTH: u32 = 8;
 /// How long to wait before retrying after a 429 or 503, in seconds.
 pub const RETRY_AFTER_SECONDS: u64 = 1;
 
@@ -61,6 +65,8 @@ pub struct GatewayConfig {
     pub closed_signup: bool,
     /// Lifetime of developer tokens.
     pub developer_token_ttl: Duration,
+    /// Lifetime of app-user sessions.
+    pub session_ttl: Duration,
     /// Limits and defaults of function settings.
     pub limits: FunctionLimits,
     /// Base URL printed in deploy answers (e.g. `http://127.0.0.1:8080`).
@@ -76,6 +82,7 @@ impl Default for GatewayConfig {
             max_module_bytes: DEFAULT_MAX_MODULE_BYTES,
             closed_signup: false,
             developer_token_ttl: DEFAULT_DEVELOPER_TOKEN_TTL,
+            session_ttl: DEFAULT_SESSION_TTL,
             limits: FunctionLimits::default(),
             public_url: "http://127.0.0.1:8080".into(),
             trial_timeout: Duration::from_secs(5),

@@ -10,6 +10,7 @@ use updraft_store::{BlobStore, Db, RevisionRow};
 
 use crate::auth::{LoginLimiter, TokenKeys};
 use crate::registry::Registry;
+use crate::sessions::SessionCache;
 use crate::{ApiError, FunctionSettings, GatewayConfig, LiveFunction};
 
 /// What the gateway is built from.
@@ -41,6 +42,7 @@ struct Inner {
     keys: TokenKeys,
     registry: Registry,
     logins: LoginLimiter,
+    sessions: SessionCache,
     /// Compiles are serialized per developer.
     compile_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -49,7 +51,10 @@ impl Gateway {
     /// Builds the gateway and loads every function's current revision into the
     /// routing table.
     pub fn new(config: GatewayConfig, deps: GatewayDeps) -> Result<Gateway, ApiError> {
+        let now = crate::auth::unix_now() as i64;
+        let sessions = SessionCache::load(deps.db.live_sessions(now)?);
         let inner = Inner {
+            sessions,
             config,
             db: deps.db,
             blobs: deps.blobs,
@@ -103,6 +108,11 @@ impl Gateway {
         &self.inner.keys
     }
 
+    /// Live app-user sessions.
+    pub(crate) fn sessions(&self) -> &SessionCache {
+        &self.inner.sessions
+    }
+
     /// Login attempt counters.
     pub fn logins(&self) -> &LoginLimiter {
         &self.inner.logins
@@ -153,6 +163,7 @@ impl Gateway {
             self.retire_function(FunctionKey::new(app, function)).await;
         }
         self.inner.registry.remove_app(app);
+        self.inner.sessions.remove_app(app);
     }
 
     async fn control(&self, event: ControlEvent) {

@@ -17,8 +17,9 @@ pub const DEFAULT_SERVICE_TIMEOUT: Duration = Duration::from_secs(5);
 /// One platform service. Arguments and results are MessagePack per the ABI table.
 #[async_trait::async_trait]
 pub trait Service: Send + Sync + 'static {
-    /// Handles one call from the invocation described by `ctx`.
-    async fn call(&self, ctx: &CallContext, arg: &[u8]) -> Result<Vec<u8>, ServiceError>;
+    /// Handles one call of service `name` (a service may answer several names) from the
+    /// invocation described by `ctx`.
+    async fn call(&self, name: &str, ctx: &CallContext, arg: &[u8]) -> Result<Vec<u8>, ServiceError>;
 
     /// How long a call may take before the guest gets `unavailable` (never beyond the
     /// invocation's deadline).
@@ -46,9 +47,11 @@ impl ServiceRegistry {
         ServiceRegistry { services: HashMap::new(), max_payload }
     }
 
-    /// Adds or replaces the service answering `name`.
-    pub fn register(&mut self, name: &str, service: Arc<dyn Service>) -> &mut Self {
-        self.services.insert(name.to_owned(), service);
+    /// Adds or replaces the service answering `names`.
+    pub fn register(&mut self, names: &[&str], service: Arc<dyn Service>) -> &mut Self {
+        for name in names {
+            self.services.insert((*name).to_owned(), service.clone());
+        }
         self
     }
 
@@ -73,7 +76,7 @@ impl ServiceRegistry {
         };
         let remaining = ctx.deadline.saturating_duration_since(std::time::Instant::now());
         let limit = remaining.min(service.timeout());
-        let result = match tokio::time::timeout(limit, service.call(ctx, arg)).await {
+        let result = match tokio::time::timeout(limit, service.call(name, ctx, arg)).await {
             Ok(result) => result?,
             Err(_) => {
                 return Err(ServiceError::new(ErrorCode::Unavailable, format!("{name} did not answer within {limit:?}")));

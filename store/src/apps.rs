@@ -44,11 +44,17 @@ impl Db {
         Ok(rows)
     }
 
-    /// Deletes an app with its functions, revisions and logs, in one transaction.
+    /// Deletes an app with everything of it — functions, revisions, users, sessions, kv,
+    /// logs, mail — in one transaction.
     pub fn delete_app(&self, name: &str) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute("DELETE FROM logs WHERE app = ?1", [name])?;
+        for table in ["logs", "kv", "mail_outbox"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE app = ?1"), [name])?;
+        }
+        tx.execute("DELETE FROM session_data WHERE session_id IN (SELECT id FROM sessions WHERE app = ?1)", [name])?;
+        tx.execute("DELETE FROM sessions WHERE app = ?1", [name])?;
+        tx.execute("DELETE FROM app_users WHERE app = ?1", [name])?;
         tx.execute("DELETE FROM revisions WHERE app = ?1", [name])?;
         tx.execute("DELETE FROM functions WHERE app = ?1", [name])?;
         let removed = tx.execute("DELETE FROM apps WHERE name = ?1", [name])?;

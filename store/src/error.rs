@@ -20,6 +20,9 @@ pub enum StoreError {
     /// The referenced row does not exist.
     #[error("{0} not found")]
     NotFound(String),
+    /// A size limit would be exceeded.
+    #[error("{0}")]
+    Limit(String),
     /// The database was written by a newer version.
     #[error("database schema version {found} is newer than this binary's {supported}")]
     TooNew {

@@ -1,8 +1,8 @@
 //! Updraft store: the control plane's durable state in one data directory.
 //!
 //! This crate owns the SQLite database (schema with a version, migrated forward on open)
-//! holding developer accounts, apps, functions and their immutable revisions, and
-//! function logs; and the content-addressed module blobs beside it. Writes that must be
+//! holding developer accounts, apps, functions and their immutable revisions, function
+//! logs, app users and their sessions, key-value data and the mail outbox; and the content-addressed module blobs beside it. Writes that must be
 //! all-or-nothing (a new revision) are single transactions; a blob is renamed into place
 //! only once it is whole.
 //!
@@ -15,8 +15,11 @@ mod blobs;
 mod db;
 mod error;
 mod functions;
+mod kv;
 mod logs;
+mod mail;
 mod schema;
+mod users;
 
 pub use accounts::Account;
 pub use apps::App;
@@ -25,6 +28,8 @@ pub use db::Db;
 pub use error::StoreError;
 pub use functions::{FunctionRow, RevisionRow};
 pub use logs::{LogQuery, LogRow, NewLogLine};
+pub use mail::{MailStatus, OutboxRow};
+pub use users::{AppUser, SessionRow};
 pub use schema::SCHEMA_VERSION;
 
 /// Now, as RFC 3339 with milliseconds, UTC.

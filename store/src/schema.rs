@@ -52,4 +52,51 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX logs_function_time ON logs(app, function, id);
     CREATE INDEX logs_invocation ON logs(invocation_id);
     "#,
+    // 2: app users, sessions and their data, key-value data, mail outbox.
+    r#"
+    CREATE TABLE app_users (
+        id            TEXT PRIMARY KEY,
+        app           TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,
+        username      TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        roles         TEXT NOT NULL DEFAULT '[]',
+        created_at    TEXT NOT NULL,
+        UNIQUE (app, username)
+    );
+    CREATE TABLE sessions (
+        id         TEXT PRIMARY KEY,
+        app        TEXT NOT NULL,
+        user_id    TEXT NOT NULL REFERENCES app_users(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX sessions_user ON sessions(user_id);
+    CREATE TABLE session_data (
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        key        TEXT NOT NULL,
+        value      BLOB NOT NULL,
+        PRIMARY KEY (session_id, key)
+    );
+    CREATE TABLE kv (
+        app        TEXT NOT NULL,
+        key        TEXT NOT NULL,
+        value      BLOB NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (app, key)
+    );
+    CREATE TABLE mail_outbox (
+        id              TEXT PRIMARY KEY,
+        app             TEXT NOT NULL,
+        function        TEXT NOT NULL,
+        message         BLOB NOT NULL,
+        status          TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        last_error      TEXT,
+        created_ms      INTEGER NOT NULL,
+        sent_ms         INTEGER
+    );
+    CREATE INDEX mail_due ON mail_outbox(status, next_attempt_ms);
+    CREATE INDEX mail_app ON mail_outbox(app, created_ms);
+    "#,
 ];

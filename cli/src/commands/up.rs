@@ -3,11 +3,12 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use updraft_broker::{Broker, InProcessBroker};
 use updraft_gateway::{Gateway, GatewayConfig, GatewayDeps, GatewayDirectory, StoreLogSink};
-use updraft_host::ServiceRegistry;
+use updraft_host::MailerConfig;
 use updraft_runtime::{Compiler, Runtime, RuntimeConfig};
 use updraft_scheduler::StaticGrants;
 use updraft_store::{BlobStore, Db};
@@ -30,6 +31,15 @@ pub struct UpArgs {
     /// Base URL printed in answers (defaults to http://LISTEN).
     #[arg(long, env = "UPDRAFT_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Mail relay (`smtp://host:port`, `smtp://host:port?tls=required`, `smtps://host:port`).
+    #[arg(long, env = "UPDRAFT_SMTP_URL", default_value = "smtp://127.0.0.1:25")]
+    smtp_url: String,
+    /// Sender of every mail.
+    #[arg(long, env = "UPDRAFT_MAIL_FROM", default_value = "Updraft <noreply@localhost>")]
+    mail_from: String,
+    /// Longest wait between two delivery attempts of a mail, in milliseconds.
+    #[arg(long, default_value_t = 30_000)]
+    mail_max_backoff_ms: u64,
     /// Instance pool size: invocations that can run at once.
     #[arg(long, default_value_t = updraft_runtime::DEFAULT_MAX_INSTANCES)]
     max_instances: u32,
@@ -54,6 +64,13 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let deps = GatewayDeps { db: db.clone(), blobs, broker: broker.clone(), runtime: runtime.clone(), token_secret: dir.token_secret()? };
     let gateway = Gateway::new(config, deps).map_err(|e| anyhow::anyhow!("starting the gateway: {}", e.message))?;
 
+    gateway.start_session_sweeper();
+    let mail_wake = Arc::new(tokio::sync::Notify::new());
+    let services = Arc::new(gateway.service_registry(mail_wake.clone()));
+    let mailer = MailerConfig::new(args.smtp_url.clone(), args.mail_from.clone());
+    let mailer = MailerConfig { max_backoff: Duration::from_millis(args.mail_max_backoff_ms), ..mailer };
+    let delivery = gateway.mail_delivery(mailer, mail_wake).map_err(|e| anyhow::anyhow!(e))?;
+    tokio::spawn(delivery.run());
     let directory = Arc::new(GatewayDirectory::new(gateway.clone()));
     let worker = Worker::new(
         WorkerConfig::default(),
@@ -62,7 +79,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
             broker: broker.clone(),
             directory: directory.clone(),
             modules: directory,
-            services: Arc::new(ServiceRegistry::default()),
+            services,
             logs: Arc::new(StoreLogSink::start(db)),
         },
     );

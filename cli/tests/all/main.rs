@@ -8,3 +8,7 @@ mod accounts;
 mod deploy;
 mod hostile;
 mod invoke;
+mod logs;
+mod mail;
+mod services;
+mod sessions;

@@ -31,9 +31,14 @@ pub struct Server {
 impl Server {
     /// Starts a server on a fresh data directory.
     pub async fn start() -> Server {
+        Server::start_with(&[]).await
+    }
+
+    /// Starts a server on a fresh data directory with extra arguments.
+    pub async fn start_with(extra: &[&str]) -> Server {
         let temp = tempfile::tempdir().unwrap();
         let dir = temp.path().to_owned();
-        let mut server = Server::start_in(&dir, &[]).await;
+        let mut server = Server::start_in(&dir, extra).await;
         server._temp = Some(temp);
         server
     }
@@ -110,6 +115,35 @@ impl Server {
         body
     }
 
+    /// Signs up an app user and signs them in; returns the session token.
+    pub async fn app_user(&self, app: &str, username: &str) -> String {
+        let credentials = json!({ "username": username, "password": "user password 1" });
+        let created = self.http.post(self.at(&format!("/v1/apps/{app}/users"))).json(&credentials).send().await.unwrap();
+        assert_eq!(created.status(), 201, "{}", created.text().await.unwrap());
+        let session = self.http.post(self.at(&format!("/v1/apps/{app}/sessions"))).json(&credentials).send().await.unwrap();
+        assert_eq!(session.status(), 200);
+        let body: Value = session.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Polls `check` every 100 ms until it returns `Some`, for at most `timeout`.
+    pub async fn eventually<T, F, Fut>(timeout: Duration, mut check: F) -> Option<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(value) = check().await {
+                return Some(value);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// A developer with an app, in one step.
     pub async fn developer_with_app(&self, username: &str, app: &str) -> String {
         let token = self.developer(username).await;
@@ -140,5 +174,59 @@ impl Drop for Server {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+/// A free TCP port on loopback (bound and released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A real SMTP server (aiosmtpd) on loopback, recording what it receives.
+pub struct SmtpSink {
+    child: Child,
+    pub port: u16,
+    out: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    /// Starts the server on `port`.
+    pub fn start(port: u16) -> SmtpSink {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("received.jsonl");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(port.to_string())
+            .arg(&out)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (pip install aiosmtpd)");
+        let mut ready = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut ready).unwrap();
+        assert_eq!(ready.trim(), "ready", "the SMTP sink did not start");
+        SmtpSink { child, port, out, _dir: dir }
+    }
+
+    /// The messages received so far.
+    pub fn received(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.out)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// The relay URL of this server.
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -1,9 +1,11 @@
 //! The router of HTTP API v1.
 
 mod accounts;
+mod app_users;
 mod apps;
 mod functions;
 mod logs;
+mod mail;
 mod ops;
 
 use axum::extract::DefaultBodyLimit;
@@ -30,6 +32,12 @@ pub(crate) fn router(gateway: Gateway) -> Router {
         .route("/v1/apps/{app}/functions/{function}/revisions", get(functions::revisions))
         .route("/v1/apps/{app}/functions/{function}/rollback", post(functions::rollback))
         .route("/v1/apps/{app}/functions/{function}/logs", get(logs::logs))
+        .route("/v1/apps/{app}/users", post(app_users::sign_up).get(app_users::list))
+        .route("/v1/apps/{app}/users/{username}", axum::routing::delete(app_users::remove))
+        .route("/v1/apps/{app}/users/{username}/roles", put(app_users::set_roles))
+        .route("/v1/apps/{app}/sessions", post(app_users::sign_in))
+        .route("/v1/apps/{app}/sessions/current", axum::routing::delete(app_users::sign_out))
+        .route("/v1/apps/{app}/mail", get(mail::list))
         .route("/fn/{app}/{function}", any(invoke))
         .route("/fn/{app}/{function}/", any(invoke))
         .route("/fn/{app}/{function}/{*path}", any(invoke))
