@@ -61,6 +61,15 @@ fn invoke(c: &mut Criterion) {
             group.bench_function("hello_example", |b| {
                 b.iter(|| rt.block_on(runtime.invoke(&hello, input(&services, &request, &env))).unwrap())
             });
+            // 64 invocations in flight at once on one thread, as under load: per-call cost.
+            group.throughput(criterion::Throughput::Elements(64));
+            group.bench_function("hello_example_64_concurrent", |b| {
+                b.iter(|| {
+                    rt.block_on(futures::future::join_all(
+                        (0..64).map(|_| runtime.invoke(&hello, input(&services, &request, &env))),
+                    ))
+                })
+            });
         }
         Err(error) => eprintln!("skipping hello_example: {error}"),
     }

@@ -3,6 +3,7 @@
 //! queue refuses, a reply comes back or the deadline passes.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -10,7 +11,8 @@ use parking_lot::Mutex;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::{
-    Broker, BrokerError, ControlMessage, Delivery, DeliveryHandle, DeliveryStream, FunctionKey, Invocation, Reply,
+    Broker, BrokerError, ControlMessage, Delivery, DeliveryHandle, DeliveryStream, FunctionKey, InlineConsumer,
+    Invocation, Reply,
 };
 
 /// Default most calls waiting per function (DESIGN §7).
@@ -28,6 +30,7 @@ struct Pending {
 struct Queue {
     sender: async_channel::Sender<Pending>,
     receiver: async_channel::Receiver<Pending>,
+    inline: Option<Arc<dyn InlineConsumer>>,
 }
 
 /// In-memory broker for one process.
@@ -56,7 +59,7 @@ impl InProcessBroker {
             return queue.clone();
         }
         let (sender, receiver) = async_channel::bounded(self.capacity);
-        let queue = Queue { sender, receiver };
+        let queue = Queue { sender, receiver, inline: None };
         queues.insert(function.clone(), queue.clone());
         queue
     }
@@ -67,11 +70,24 @@ impl Broker for InProcessBroker {
     async fn call(&self, invocation: Invocation) -> Result<Reply, BrokerError> {
         let deadline = invocation.deadline();
         let queue = self.queue(&invocation.function);
+        // Fast path: nobody is waiting ahead of this call and a slot is free.
+        let invocation = match &queue.inline {
+            Some(inline) if queue.sender.is_empty() => match inline.try_run(invocation) {
+                Ok(run) => {
+                    return tokio::time::timeout_at((deadline + REPLY_GRACE).into(), run)
+                        .await
+                        .map_err(|_| BrokerError::DeadlineExceeded);
+                }
+                Err(invocation) => invocation,
+            },
+            _ => invocation,
+        };
         let (tx, rx) = oneshot::channel();
-        let name = invocation.function.to_string();
         match queue.sender.try_send(Pending { invocation, reply: Some(tx) }) {
             Ok(()) => {}
-            Err(async_channel::TrySendError::Full(_)) => return Err(BrokerError::QueueFull(name)),
+            Err(async_channel::TrySendError::Full(pending)) => {
+                return Err(BrokerError::QueueFull(pending.invocation.function.to_string()));
+            }
             Err(async_channel::TrySendError::Closed(_)) => return Err(BrokerError::Unavailable("queue closed".into())),
         }
         match tokio::time::timeout_at((deadline + REPLY_GRACE).into(), rx).await {
@@ -116,6 +132,19 @@ impl Broker for InProcessBroker {
             }
         });
         Ok(rx)
+    }
+
+    fn attach_inline(&self, function: &FunctionKey, consumer: Arc<dyn InlineConsumer>) {
+        self.queue(function);
+        if let Some(queue) = self.queues.lock().get_mut(function) {
+            queue.inline = Some(consumer);
+        }
+    }
+
+    fn detach_inline(&self, function: &FunctionKey) {
+        if let Some(queue) = self.queues.lock().get_mut(function) {
+            queue.inline = None;
+        }
     }
 
     async fn delete_queue(&self, function: &FunctionKey) -> Result<(), BrokerError> {

@@ -45,6 +45,14 @@ pub struct Delivery {
     pub handle: Box<dyn DeliveryHandle>,
 }
 
+/// A worker's consumer that can run an invocation in the caller's own task when it has
+/// a free slot: the in-process broker's fast path (no queue hop, no task switch).
+pub trait InlineConsumer: Send + Sync + 'static {
+    /// Runs `invocation` now if a slot is free (the future holds the slot), else hands
+    /// it back to be queued.
+    fn try_run(&self, invocation: Invocation) -> Result<futures::future::BoxFuture<'static, Reply>, Invocation>;
+}
+
 /// The message transport of the platform.
 #[async_trait]
 pub trait Broker: Send + Sync + 'static {
@@ -65,4 +73,11 @@ pub trait Broker: Send + Sync + 'static {
 
     /// Deletes a function's queue and whatever waits in it.
     async fn delete_queue(&self, function: &FunctionKey) -> Result<(), BrokerError>;
+
+    /// Offers a fast path for `function` (see [`InlineConsumer`]); brokers that cross
+    /// process boundaries ignore it.
+    fn attach_inline(&self, _function: &FunctionKey, _consumer: std::sync::Arc<dyn InlineConsumer>) {}
+
+    /// Withdraws the fast path of `function`.
+    fn detach_inline(&self, _function: &FunctionKey) {}
 }

@@ -4,7 +4,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::{watch, Notify, Semaphore};
-use updraft_broker::{BrokerError, FunctionKey};
+use futures::future::BoxFuture;
+use updraft_broker::{BrokerError, FunctionKey, InlineConsumer, Invocation, Reply};
 
 use crate::Worker;
 
@@ -43,6 +44,8 @@ impl Consumer {
         let tracker = Arc::new(Tracker::default());
         tracker.enter(); // the loop itself
         let consumer = Consumer { slots: Arc::new(AtomicU32::new(slots)), semaphore: semaphore.clone(), stop, tracker: tracker.clone() };
+        let inline = Inline { worker: worker.clone(), semaphore: semaphore.clone(), tracker: tracker.clone() };
+        worker.inner.deps.broker.attach_inline(&function, Arc::new(inline));
         tokio::spawn(async move {
             loop {
                 let permit = tokio::select! {
@@ -102,5 +105,37 @@ impl Consumer {
             }
             idle.await;
         }
+    }
+}
+
+/// Runs an invocation in the caller's task when this consumer has a free slot.
+struct Inline {
+    worker: Worker,
+    semaphore: Arc<Semaphore>,
+    tracker: Arc<Tracker>,
+}
+
+impl InlineConsumer for Inline {
+    fn try_run(&self, invocation: Invocation) -> Result<BoxFuture<'static, Reply>, Invocation> {
+        let Ok(permit) = self.semaphore.clone().try_acquire_owned() else {
+            return Err(invocation);
+        };
+        self.tracker.enter();
+        let (worker, tracker) = (self.worker.clone(), self.tracker.clone());
+        Ok(Box::pin(async move {
+            // Leaves the tracker even if the caller gives up and drops this future.
+            let _left = Leave(tracker);
+            let reply = worker.execute(&invocation).await;
+            drop(permit);
+            reply
+        }))
+    }
+}
+
+struct Leave(Arc<Tracker>);
+
+impl Drop for Leave {
+    fn drop(&mut self) {
+        self.0.leave();
     }
 }

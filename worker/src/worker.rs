@@ -106,6 +106,7 @@ impl Worker {
     /// Stops taking `function`'s invocations; those in flight finish.
     pub fn revoke(&self, function: &FunctionKey) {
         if let Some(consumer) = self.inner.consumers.lock().remove(function) {
+            self.inner.deps.broker.detach_inline(function);
             consumer.stop();
         }
     }
@@ -117,10 +118,12 @@ impl Worker {
 
     /// Stops taking work and waits until every invocation in flight has been settled.
     pub async fn drain(&self) {
-        let consumers: Vec<Consumer> = self.inner.consumers.lock().drain().map(|(_, c)| c).collect();
-        for consumer in &consumers {
+        let consumers: Vec<(FunctionKey, Consumer)> = self.inner.consumers.lock().drain().collect();
+        for (function, consumer) in &consumers {
+            self.inner.deps.broker.detach_inline(function);
             consumer.stop();
         }
+        let consumers = consumers.into_iter().map(|(_, c)| c);
         for consumer in consumers {
             consumer.finished().await;
         }

@@ -33,11 +33,10 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn release_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| updraft_benches::workspace_root().join("target"));
-    target.join("release")
+/// The directory of this binary, where `bare_hello` and `updraft` are built too.
+fn release_dir() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    Ok(exe.parent().context("binary has no directory")?.to_owned())
 }
 
 async fn wait_ready(url: &str) -> anyhow::Result<()> {
@@ -93,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let seconds: u32 = args.next().map_or(Ok(10), |s| s.parse())?;
     let connections: u32 = args.next().map_or(Ok(64), |s| s.parse())?;
-    let bin = release_dir();
+    let bin = release_dir()?;
 
     let port = free_port()?;
     let bare = Killed(Command::new(bin.join("bare_hello")).arg(format!("127.0.0.1:{port}")).spawn().context("bare_hello")?);
