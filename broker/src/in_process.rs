@@ -11,8 +11,8 @@ use parking_lot::Mutex;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::{
-    Broker, BrokerError, ControlMessage, Delivery, DeliveryHandle, DeliveryStream, FunctionKey, InlineConsumer,
-    Invocation, Reply,
+    Broker, BrokerError, ControlMessage, Delivery, DeliveryHandle, DeliveryStream, FunctionKey, Handler, Heartbeat,
+    InlineConsumer, Invocation, InvocationResult, Reply, RpcHandler, RpcService, RETRY_DELAYS,
 };
 
 /// Default most calls waiting per function (DESIGN §7).
@@ -38,6 +38,37 @@ pub struct InProcessBroker {
     queues: Mutex<HashMap<FunctionKey, Queue>>,
     capacity: usize,
     control: broadcast::Sender<ControlMessage>,
+    heartbeats: broadcast::Sender<Heartbeat>,
+    results: Channel<InvocationResult>,
+    logs: Channel<Vec<u8>>,
+    rpc: Mutex<HashMap<RpcService, Arc<dyn RpcHandler>>>,
+}
+
+/// A queue with one consumer that may attach after messages arrived.
+struct Channel<T> {
+    sender: mpsc::UnboundedSender<T>,
+    receiver: Mutex<Option<mpsc::UnboundedReceiver<T>>>,
+}
+
+impl<T: Send + 'static> Channel<T> {
+    fn new() -> Self {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        Channel { sender, receiver: Mutex::new(Some(receiver)) }
+    }
+
+    fn send(&self, message: T) -> Result<(), BrokerError> {
+        self.sender.send(message).map_err(|_| BrokerError::Unavailable("consumer gone".into()))
+    }
+
+    fn consume(&self, handler: Arc<dyn Handler<T>>) -> Result<(), BrokerError> {
+        let mut receiver = self.receiver.lock().take().ok_or_else(|| BrokerError::Unavailable("already consumed".into()))?;
+        tokio::spawn(async move {
+            while let Some(message) = receiver.recv().await {
+                handler.handle(message).await;
+            }
+        });
+        Ok(())
+    }
 }
 
 impl Default for InProcessBroker {
@@ -50,7 +81,16 @@ impl InProcessBroker {
     /// A broker whose function queues hold at most `capacity` waiting calls.
     pub fn new(capacity: usize) -> InProcessBroker {
         let (control, _) = broadcast::channel(1024);
-        InProcessBroker { queues: Mutex::new(HashMap::new()), capacity: capacity.max(1), control }
+        let (heartbeats, _) = broadcast::channel(1024);
+        InProcessBroker {
+            queues: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+            control,
+            heartbeats,
+            results: Channel::new(),
+            logs: Channel::new(),
+            rpc: Mutex::new(HashMap::new()),
+        }
     }
 
     fn queue(&self, function: &FunctionKey) -> Queue {
@@ -114,24 +154,76 @@ impl Broker for InProcessBroker {
     }
 
     async fn subscribe_control(&self) -> Result<mpsc::Receiver<ControlMessage>, BrokerError> {
-        let mut source = self.control.subscribe();
-        let (tx, rx) = mpsc::channel(1024);
-        tokio::spawn(async move {
-            loop {
-                match source.recv().await {
-                    Ok(message) => {
-                        if tx.send(message).await.is_err() {
-                            break;
-                        }
-                    }
-                    Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "control subscriber lagged");
-                    }
-                    Err(broadcast::error::RecvError::Closed) => break,
-                }
+        Ok(forward(self.control.subscribe()))
+    }
+
+    async fn ensure_queue(&self, function: &FunctionKey) -> Result<(), BrokerError> {
+        self.queue(function);
+        Ok(())
+    }
+
+    async fn enqueue(&self, invocation: Invocation) -> Result<(), BrokerError> {
+        let queue = self.queue(&invocation.function);
+        match queue.sender.try_send(Pending { invocation, reply: None }) {
+            Ok(()) => Ok(()),
+            Err(async_channel::TrySendError::Full(pending)) => {
+                Err(BrokerError::QueueFull(pending.invocation.function.to_string()))
             }
+            Err(async_channel::TrySendError::Closed(_)) => Err(BrokerError::Unavailable("queue closed".into())),
+        }
+    }
+
+    async fn retry(&self, invocation: Invocation, step: usize) -> Result<(), BrokerError> {
+        let delay = RETRY_DELAYS.get(step).copied().unwrap_or(RETRY_DELAYS[RETRY_DELAYS.len() - 1]);
+        let sender = self.queue(&invocation.function).sender;
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            // A deleted function's queue is closed: the retry goes nowhere, as intended.
+            let _ = sender.send(Pending { invocation, reply: None }).await;
         });
-        Ok(rx)
+        Ok(())
+    }
+
+    async fn dead_letter(&self, _invocation: Invocation) -> Result<(), BrokerError> {
+        // In one process the dead-letter store is the control plane's database, fed by
+        // the `DeadLettered` result the worker publishes next.
+        Ok(())
+    }
+
+    async fn publish_result(&self, result: InvocationResult) -> Result<(), BrokerError> {
+        self.results.send(result)
+    }
+
+    async fn consume_results(&self, handler: Arc<dyn Handler<InvocationResult>>) -> Result<(), BrokerError> {
+        self.results.consume(handler)
+    }
+
+    async fn publish_heartbeat(&self, heartbeat: Heartbeat) -> Result<(), BrokerError> {
+        let _ = self.heartbeats.send(heartbeat);
+        Ok(())
+    }
+
+    async fn subscribe_heartbeats(&self) -> Result<mpsc::Receiver<Heartbeat>, BrokerError> {
+        Ok(forward(self.heartbeats.subscribe()))
+    }
+
+    async fn publish_logs(&self, logs: Vec<u8>) -> Result<(), BrokerError> {
+        self.logs.send(logs)
+    }
+
+    async fn consume_logs(&self, handler: Arc<dyn Handler<Vec<u8>>>) -> Result<(), BrokerError> {
+        self.logs.consume(handler)
+    }
+
+    async fn rpc(&self, service: RpcService, request: Vec<u8>, timeout: Duration) -> Result<Vec<u8>, BrokerError> {
+        let handler = self.rpc.lock().get(&service).cloned();
+        let handler = handler.ok_or_else(|| BrokerError::Unavailable(format!("nobody serves {}", service.queue())))?;
+        tokio::time::timeout(timeout, handler.answer(request)).await.map_err(|_| BrokerError::DeadlineExceeded)
+    }
+
+    async fn serve_rpc(&self, service: RpcService, handler: Arc<dyn RpcHandler>) -> Result<(), BrokerError> {
+        self.rpc.lock().insert(service, handler);
+        Ok(())
     }
 
     fn attach_inline(&self, function: &FunctionKey, consumer: Arc<dyn InlineConsumer>) {
@@ -154,6 +246,28 @@ impl Broker for InProcessBroker {
         Ok(())
     }
 }
+
+/// Forwards a broadcast subscription into an mpsc receiver (the trait's shape).
+fn forward<T: Clone + Send + 'static>(mut source: broadcast::Receiver<T>) -> mpsc::Receiver<T> {
+    let (tx, rx) = mpsc::channel(1024);
+        tokio::spawn(async move {
+            loop {
+                match source.recv().await {
+                    Ok(message) => {
+                        if tx.send(message).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "subscriber lagged");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
+    rx
+}
+
 
 struct Stream {
     queue: Queue,
@@ -180,6 +294,10 @@ impl DeliveryHandle for Handle {
             // The caller may have given up at its deadline; nothing to deliver then.
             let _ = tx.send(reply);
         }
+        Ok(())
+    }
+
+    async fn ack(self: Box<Self>) -> Result<(), BrokerError> {
         Ok(())
     }
 

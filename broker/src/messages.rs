@@ -82,6 +82,109 @@ pub struct Invocation {
     pub depth: u32,
     /// The caller's session id, for the session service.
     pub session_id: Option<String>,
+    /// Whether a caller waits for the reply.
+    #[serde(default)]
+    pub mode: CallMode,
+}
+
+/// How an invocation was called.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CallMode {
+    /// A caller waits for the reply; never retried.
+    #[default]
+    Sync,
+    /// Queued durably; the outcome is stored; retried with backoff, then dead-lettered.
+    Async,
+}
+
+/// Delays before the 2nd, 3rd, ... attempt of an async invocation (DESIGN §7: 3 attempts,
+/// 1 s then 5 s).
+pub const RETRY_DELAYS: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(5)];
+
+/// Attempts an async invocation gets in all.
+pub const MAX_ATTEMPTS: u32 = RETRY_DELAYS.len() as u32 + 1;
+
+/// Where an async invocation stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InvocationStatus {
+    /// Waiting for a worker.
+    Queued,
+    /// A worker runs it.
+    Running,
+    /// Done, with a response.
+    Succeeded,
+    /// The last attempt failed; another will come.
+    Failed,
+    /// Every attempt failed; kept as a dead letter.
+    DeadLettered,
+}
+
+impl InvocationStatus {
+    /// The API's name of the status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvocationStatus::Queued => "queued",
+            InvocationStatus::Running => "running",
+            InvocationStatus::Succeeded => "succeeded",
+            InvocationStatus::Failed => "failed",
+            InvocationStatus::DeadLettered => "dead_lettered",
+        }
+    }
+}
+
+/// What a worker reports about an async invocation (to `updraft.results`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvocationResult {
+    /// Message version.
+    pub version: u32,
+    /// The invocation, as it will be retried or replayed.
+    pub invocation: Invocation,
+    /// Where it stands now.
+    pub status: InvocationStatus,
+    /// The outcome of the attempt just made (none for `Running`).
+    pub outcome: Option<Outcome>,
+}
+
+/// A worker's report, every second, to the monitor.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    /// Message version.
+    pub version: u32,
+    /// Worker id.
+    pub worker: String,
+    /// CPU use of the machine, percent of all cores.
+    pub cpu_percent: f32,
+    /// Memory in use, bytes.
+    pub memory_used: u64,
+    /// Memory in all, bytes.
+    pub memory_total: u64,
+    /// Slots granted per function.
+    pub granted: Vec<(FunctionKey, u32)>,
+    /// Invocations running per function.
+    pub in_flight: Vec<(FunctionKey, u32)>,
+    /// Invocations finished since the last heartbeat, per function.
+    pub completed: Vec<(FunctionKey, u64)>,
+    /// Whether the worker is draining (takes no new work).
+    pub draining: bool,
+}
+
+/// The request-reply services of the control plane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RpcService {
+    /// Module bytes and function specs (`updraft.modules`).
+    Modules,
+    /// Class-A service calls from workers (`updraft.services`).
+    Services,
+}
+
+impl RpcService {
+    /// The queue serving it.
+    pub fn queue(self) -> &'static str {
+        match self {
+            RpcService::Modules => "updraft.modules",
+            RpcService::Services => "updraft.services",
+        }
+    }
 }
 
 impl Invocation {
@@ -189,4 +292,11 @@ pub enum ControlEvent {
         /// Function.
         function: FunctionKey,
     },
+    /// A worker must stop taking work, finish what it has, and exit.
+    Drain {
+        /// Worker id.
+        worker: String,
+    },
+    /// A call arrived for a function with no instance: the scheduler should grant now.
+    Wake(FunctionKey),
 }

@@ -18,6 +18,12 @@ struct Cli {
 enum Command {
     /// Runs the whole platform in one process: API, in-process broker and worker.
     Up(commands::up::UpArgs),
+    /// Runs the control plane and HTTP API of a cluster (RabbitMQ).
+    Gateway(commands::gateway::GatewayArgs),
+    /// Runs one worker machine of a cluster.
+    Worker(commands::worker::WorkerArgs),
+    /// Runs the scheduler of a cluster.
+    Scheduler(commands::scheduler::SchedulerArgs),
     /// Compiles a module for the runtime (used by the platform itself, in a child process).
     #[command(name = "__compile", hide = true)]
     Compile {
@@ -35,6 +41,9 @@ fn main() -> std::process::ExitCode {
             updraft_runtime::compile_artifact(&input, &output).map_err(anyhow::Error::from)
         }
         Command::Up(args) => commands::run_async(commands::up::run(args)),
+        Command::Gateway(args) => commands::run_async(commands::gateway::run(args)),
+        Command::Worker(args) => commands::run_async(commands::worker::run(args)),
+        Command::Scheduler(args) => commands::run_async(commands::scheduler::run(args)),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

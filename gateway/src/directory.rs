@@ -18,6 +18,11 @@ impl GatewayDirectory {
     pub fn new(gateway: Gateway) -> GatewayDirectory {
         GatewayDirectory { gateway }
     }
+
+    /// The gateway served.
+    pub fn gateway(&self) -> &Gateway {
+        &self.gateway
+    }
 }
 
 fn unavailable(error: impl std::fmt::Display) -> BrokerError {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use updraft_abi::{ErrorCode, FnCallArg, Response, ServiceError};
-use updraft_broker::{unix_ms_after, BrokerError, FailureKind, Invocation, Outcome, MESSAGE_VERSION};
+use updraft_broker::{unix_ms_after, BrokerError, CallMode, FailureKind, Invocation, Outcome, MESSAGE_VERSION};
 use updraft_host::{CallContext, Service};
 
 use crate::invoke::new_invocation_id;
@@ -83,6 +83,7 @@ impl Service for FnCallService {
             attempt: 1,
             depth: ctx.depth + 1,
             session_id: ctx.session_id.clone(),
+            mode: CallMode::Sync,
         };
         let reply = self.gateway.broker().call(invocation).await.map_err(|e| match e {
             BrokerError::QueueFull(_) | BrokerError::DeadlineExceeded => {

@@ -144,6 +144,9 @@ impl Gateway {
     /// Makes a revision live and tells workers and scheduler.
     pub(crate) async fn publish_revision(&self, live: LiveFunction) {
         let spec = live.spec.clone();
+        if let Err(error) = self.broker().ensure_queue(&spec.key).await {
+            tracing::warn!(function = %spec.key, %error, "function queue not declared");
+        }
         self.inner.registry.upsert(live);
         self.control(ControlEvent::Deployed(spec)).await;
     }

@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use updraft_broker::{unix_ms_after, BrokerError, FailureKind, Invocation, Outcome, MESSAGE_VERSION};
+use updraft_broker::{unix_ms_after, BrokerError, CallMode, FailureKind, Invocation, Outcome, MESSAGE_VERSION};
 
 use crate::{ApiError, AuthMode, Gateway, LiveFunction};
 
@@ -73,7 +73,11 @@ async fn handle(gateway: &Gateway, request: Request, id: &str) -> Result<Respons
         attempt: 1,
         depth: 0,
         session_id: user.map(|u| u.session_id),
+        mode: CallMode::Sync,
     };
+    if prefers_async(&parts.headers) {
+        return gateway.enqueue_async(invocation).await;
+    }
     let reply = gateway.broker().call(invocation).await.map_err(broker_error)?;
     let mut response = match reply.outcome {
         Outcome::Response(response) => guest_response(response)?,
@@ -84,6 +88,16 @@ async fn handle(gateway: &Gateway, request: Request, id: &str) -> Result<Respons
         response.headers_mut().append(header::VARY, HeaderValue::from_static("origin"));
     }
     Ok(response)
+}
+
+/// Whether the caller sent `Prefer: respond-async`.
+fn prefers_async(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case("respond-async"))
 }
 
 async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<bytes::Bytes, ApiError> {

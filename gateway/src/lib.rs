@@ -11,7 +11,9 @@
 //! It reaches the runtime only through its public API (validation and trial
 //! instantiation at deploy time); invocations always go through the broker to a worker.
 
+mod async_calls;
 pub mod auth;
+mod cluster;
 mod config;
 mod deploy;
 mod directory;
@@ -28,6 +30,7 @@ mod services;
 mod sessions;
 mod settings;
 
+pub use async_calls::ResultRecorder;
 pub use config::*;
 pub use directory::GatewayDirectory;
 pub use error::ApiError;

@@ -49,7 +49,7 @@ impl Db {
     pub fn delete_app(&self, name: &str) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        for table in ["logs", "kv", "mail_outbox"] {
+        for table in ["logs", "kv", "mail_outbox", "invocations", "dead_letters"] {
             tx.execute(&format!("DELETE FROM {table} WHERE app = ?1"), [name])?;
         }
         tx.execute("DELETE FROM session_data WHERE session_id IN (SELECT id FROM sessions WHERE app = ?1)", [name])?;

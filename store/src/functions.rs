@@ -148,11 +148,13 @@ impl Db {
         Ok(rows)
     }
 
-    /// Deletes a function, its revisions and its logs.
+    /// Deletes a function, its revisions, logs, async results and dead letters.
     pub fn delete_function(&self, app: &str, name: &str) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute("DELETE FROM logs WHERE app = ?1 AND function = ?2", [app, name])?;
+        for table in ["logs", "invocations", "dead_letters"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE app = ?1 AND function = ?2"), [app, name])?;
+        }
         tx.execute("DELETE FROM revisions WHERE app = ?1 AND function = ?2", [app, name])?;
         let removed = tx.execute("DELETE FROM functions WHERE app = ?1 AND name = ?2", [app, name])?;
         if removed == 0 {

@@ -99,4 +99,30 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX mail_due ON mail_outbox(status, next_attempt_ms);
     CREATE INDEX mail_app ON mail_outbox(app, created_ms);
     "#,
+    // 3: async invocations and dead letters.
+    r#"
+    CREATE TABLE invocations (
+        id         TEXT PRIMARY KEY,
+        app        TEXT NOT NULL,
+        function   TEXT NOT NULL,
+        status     TEXT NOT NULL,
+        rank       INTEGER NOT NULL,
+        attempts   INTEGER NOT NULL,
+        response   BLOB,
+        error      TEXT,
+        created_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL
+    );
+    CREATE INDEX invocations_app ON invocations(app, function);
+    CREATE TABLE dead_letters (
+        id         TEXT PRIMARY KEY,
+        app        TEXT NOT NULL,
+        function   TEXT NOT NULL,
+        invocation BLOB NOT NULL,
+        attempts   INTEGER NOT NULL,
+        error      TEXT,
+        created_ms INTEGER NOT NULL
+    );
+    CREATE INDEX dead_letters_function ON dead_letters(app, function, created_ms);
+    "#,
 ];

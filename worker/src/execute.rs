@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use updraft_abi::LogLevel;
-use updraft_broker::{Delivery, Failure, FailureKind, Invocation, Outcome, Reply, MESSAGE_VERSION};
+use updraft_broker::{CallMode, Delivery, Failure, FailureKind, Invocation, Outcome, Reply, MESSAGE_VERSION};
 use updraft_host::{unix_micros_now, CallContext, HostState, InvocationLogs, LogCollector, LogLine};
 use updraft_runtime::{FunctionModule, InvokeError, InvokeInput, RuntimeError};
 
@@ -12,11 +12,16 @@ use crate::worker::ResolvedSpec;
 use crate::Worker;
 
 impl Worker {
-    /// Runs a delivery and settles it with the reply.
+    /// Runs a delivery and settles it: a reply for a sync call; for an async one, its
+    /// result (and a retry or dead letter) published before the acknowledgement.
     pub(crate) async fn handle(&self, delivery: Delivery) {
-        let reply = self.execute(&delivery.invocation).await;
-        if let Err(error) = delivery.handle.reply(reply).await {
-            tracing::warn!(invocation = %delivery.invocation.id, %error, "reply not delivered");
+        let Delivery { invocation, handle } = delivery;
+        if invocation.mode == CallMode::Async {
+            return crate::retries::settle_async(self, invocation, handle).await;
+        }
+        let reply = self.execute(&invocation).await;
+        if let Err(error) = handle.reply(reply).await {
+            tracing::warn!(invocation = %invocation.id, %error, "reply not delivered");
         }
     }
 
@@ -29,14 +34,19 @@ impl Worker {
     }
 
     async fn run(&self, invocation: &Invocation) -> (Outcome, bool) {
-        let deadline = invocation.deadline();
-        if Instant::now() >= deadline {
+        // A sync caller gave up at its deadline: skip the work. An async attempt gets the
+        // function's whole timeout from when it starts.
+        if invocation.mode == CallMode::Sync && Instant::now() >= invocation.deadline() {
             return (failed(FailureKind::Timeout, "deadline passed before the invocation started"), false);
         }
         let spec = match self.spec(invocation).await {
             Ok(Some(spec)) => spec,
             Ok(None) => return (failed(FailureKind::NotFound, "function revision not found"), false),
             Err(error) => return (failed(FailureKind::Unavailable, error.to_string()), false),
+        };
+        let deadline = match invocation.mode {
+            CallMode::Sync => invocation.deadline(),
+            CallMode::Async => Instant::now() + Duration::from_millis(spec.spec.timeout_ms),
         };
         let (module, cold) = match self.inner.deps.runtime.loaded(&spec.spec.sha256) {
             Some(module) => (module, false),

@@ -64,6 +64,7 @@ impl Consumer {
                     tracker.leave();
                 });
             }
+            stream.close().await;
             tracing::debug!(%function, "consumer stopped");
             tracker.leave();
         });
@@ -85,10 +86,15 @@ impl Consumer {
         }
     }
 
+    /// Slots granted now.
+    pub(crate) fn slots(&self) -> u32 {
+        self.slots.load(Ordering::SeqCst)
+    }
+
     /// Invocations of this function running now.
     pub(crate) fn in_flight(&self) -> u32 {
-        let slots = self.slots.load(Ordering::SeqCst) as usize;
-        slots.saturating_sub(self.semaphore.available_permits()) as u32
+        // The consumer loop itself is counted while it runs.
+        self.tracker.running.load(Ordering::SeqCst).saturating_sub(1)
     }
 
     /// Stops pulling new deliveries.

@@ -39,6 +39,8 @@ pub(crate) struct Inner {
     pub(crate) deps: WorkerDeps,
     pub(crate) specs: Mutex<HashMap<(FunctionKey, u32), Arc<ResolvedSpec>>>,
     consumers: Mutex<HashMap<FunctionKey, Consumer>>,
+    pub(crate) drained: tokio::sync::Notify,
+    pub(crate) draining: std::sync::atomic::AtomicBool,
 }
 
 /// A function spec with its environment ready for the runtime.
@@ -50,7 +52,14 @@ pub(crate) struct ResolvedSpec {
 impl Worker {
     /// A worker that has not started consuming yet.
     pub fn new(config: WorkerConfig, deps: WorkerDeps) -> Worker {
-        let inner = Inner { config, deps, specs: Mutex::new(HashMap::new()), consumers: Mutex::new(HashMap::new()) };
+        let inner = Inner {
+            config,
+            deps,
+            specs: Mutex::new(HashMap::new()),
+            consumers: Mutex::new(HashMap::new()),
+            drained: tokio::sync::Notify::new(),
+            draining: std::sync::atomic::AtomicBool::new(false),
+        };
         Worker { inner: Arc::new(inner) }
     }
 
@@ -80,6 +89,11 @@ impl Worker {
             ControlEvent::Revoke { worker, function } if worker == self.inner.config.id => {
                 self.revoke(&function);
             }
+            ControlEvent::Drain { worker } if worker == self.inner.config.id => {
+                tracing::info!("draining on the scheduler's request");
+                self.drain().await;
+                self.inner.drained.notify_waiters();
+            }
             ControlEvent::Deployed(spec) => self.warm(spec),
             ControlEvent::Deleted(function) => {
                 self.revoke(&function);
@@ -91,6 +105,9 @@ impl Worker {
 
     /// Lets this worker run up to `slots` invocations of `function` at once.
     pub async fn grant(&self, function: FunctionKey, slots: u32) {
+        if self.is_draining() {
+            return;
+        }
         if let Some(consumer) = self.inner.consumers.lock().get(&function) {
             consumer.resize(slots);
             return;
@@ -116,8 +133,24 @@ impl Worker {
         self.inner.consumers.lock().iter().map(|(key, c)| (key.clone(), c.in_flight())).collect()
     }
 
+    /// Resolves once the scheduler asked this worker to drain and it has.
+    pub async fn drained(&self) {
+        self.inner.drained.notified().await;
+    }
+
+    /// Slots granted per function.
+    pub fn granted(&self) -> Vec<(FunctionKey, u32)> {
+        self.inner.consumers.lock().iter().map(|(key, c)| (key.clone(), c.slots())).collect()
+    }
+
+    /// Whether the worker is draining.
+    pub fn is_draining(&self) -> bool {
+        self.inner.draining.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Stops taking work and waits until every invocation in flight has been settled.
     pub async fn drain(&self) {
+        self.inner.draining.store(true, std::sync::atomic::Ordering::SeqCst);
         let consumers: Vec<(FunctionKey, Consumer)> = self.inner.consumers.lock().drain().collect();
         for (function, consumer) in &consumers {
             self.inner.deps.broker.detach_inline(function);

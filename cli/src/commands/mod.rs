@@ -1,6 +1,10 @@
 //! One module per subcommand.
 
+pub mod control_plane;
+pub mod gateway;
+pub mod scheduler;
 pub mod up;
+pub mod worker;
 
 /// Runs a command's future on a multi-thread tokio runtime, with logging set up.
 pub fn run_async(future: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {

@@ -2,9 +2,11 @@
 //!
 //! The example modules are built by `examples-wasm/build.sh` (CI runs it first).
 
+mod cluster_support;
 mod support;
 
 mod accounts;
+mod cluster;
 mod deploy;
 mod hostile;
 mod invoke;

@@ -45,10 +45,19 @@ impl Server {
 
     /// Starts a server on `data_dir` with extra arguments.
     pub async fn start_in(data_dir: &Path, extra: &[&str]) -> Server {
+        let mut args = vec!["--listen", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        Server::start_command("up", &args, data_dir).await
+    }
+
+    /// Starts `updraft COMMAND --data-dir DATA_DIR ARGS..` (a command that serves HTTP
+    /// and prints its URL first).
+    pub async fn start_command(command: &str, args: &[&str], data_dir: &Path) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_updraft"))
-            .args(["up", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(command)
+            .arg("--data-dir")
             .arg(data_dir)
-            .args(extra)
+            .args(args)
             .env("UPDRAFT_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -9,6 +9,7 @@
 //! | `panic` | panics (abort) | 502 |
 //! | `flood` | prints 100,000 lines of 100 bytes, then answers `survived` | 200, log truncated |
 //! | `sleep` | sleeps for an hour | 504 at the deadline |
+//! | `nap` | sleeps `ms` milliseconds (query `ms`, default 1000), then answers `rested` | 200 |
 //! | `ok` | answers `ok` | 200 |
 //!
 //! Any other mode is answered 400. `std::hint::black_box` keeps the optimizer from
@@ -38,10 +39,15 @@ fn handle(req: Request) -> Response {
             std::thread::sleep(black_box(Duration::from_secs(3600)));
             Response::text("woke up after an hour\n")
         }
+        Some("nap") => {
+            let ms = req.query_param("ms").and_then(|ms| ms.parse().ok()).unwrap_or(1000);
+            std::thread::sleep(Duration::from_millis(ms));
+            Response::text("rested")
+        }
         Some("ok") => Response::text("ok"),
         other => {
             let mode = other.unwrap_or("");
-            Response::text(format!("unknown mode {mode:?}; try loop, bomb, recurse, panic, flood, sleep or ok\n"))
+            Response::text(format!("unknown mode {mode:?}; try loop, bomb, recurse, panic, flood, sleep, nap or ok\n"))
                 .with_status(400)
         }
     }

@@ -1,0 +1,136 @@
+//! A worker's consumption of one function queue: manual acks, prefetch = granted slots,
+//! re-subscribed after a reconnect. Deliveries of a lost connection cannot be settled;
+//! RabbitMQ redelivers them (at least once).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use lapin::Acker;
+use lapin::options::{BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicPublishOptions};
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Channel};
+
+use super::link::{unavailable, Link, Session};
+use super::{decode, encode, topology};
+use crate::{BrokerError, Delivery, DeliveryHandle, DeliveryStream, FunctionKey, Invocation, Reply};
+
+/// Deliveries of one function queue.
+pub(crate) struct FunctionConsumer {
+    link: Arc<Link>,
+    function: FunctionKey,
+    slots: u16,
+    live: Option<Live>,
+}
+
+struct Live {
+    session: Arc<Session>,
+    channel: Channel,
+    consumer: lapin::Consumer,
+}
+
+impl FunctionConsumer {
+    pub(crate) fn new(link: Arc<Link>, function: FunctionKey, slots: u32) -> FunctionConsumer {
+        FunctionConsumer { link, function, slots: slots.clamp(1, u16::MAX as u32) as u16, live: None }
+    }
+
+    async fn subscribe(&self) -> Result<Live, BrokerError> {
+        let session = self.link.wait().await;
+        let channel = session.channel().await?;
+        topology::declare_function(&channel, &self.function).await.map_err(unavailable)?;
+        channel.basic_qos(self.slots, BasicQosOptions::default()).await.map_err(unavailable)?;
+        let queue = topology::function_queue(&self.function);
+        let consumer = channel
+            .basic_consume(queue.as_str().into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
+            .await
+            .map_err(unavailable)?;
+        Ok(Live { session, channel, consumer })
+    }
+}
+
+#[async_trait]
+impl DeliveryStream for FunctionConsumer {
+    async fn next(&mut self) -> Option<Delivery> {
+        loop {
+            let live = match &mut self.live {
+                Some(live) => live,
+                None => match self.subscribe().await {
+                    Ok(live) => self.live.insert(live),
+                    Err(error) => {
+                        tracing::debug!(function = %self.function, %error, "cannot consume yet");
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        continue;
+                    }
+                },
+            };
+            match live.consumer.next().await {
+                Some(Ok(delivery)) => {
+                    let Ok(invocation) = decode::<Invocation>(&delivery.data) else {
+                        tracing::warn!(function = %self.function, "dropping an undecodable invocation message");
+                        let _ = delivery.acker.nack(BasicNackOptions { requeue: false, ..Default::default() }).await;
+                        continue;
+                    };
+                    let handle = AmqpHandle {
+                        session: live.session.clone(),
+                        acker: delivery.acker,
+                        reply_to: delivery.properties.reply_to().as_ref().map(|q| q.to_string()),
+                        correlation_id: delivery.properties.correlation_id().as_ref().map(|c| c.to_string()),
+                    };
+                    return Some(Delivery { invocation, handle: Box::new(handle) });
+                }
+                _ => {
+                    self.live = None;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+
+    async fn close(&mut self) {
+        let Some(mut live) = self.live.take() else { return };
+        let tag = live.consumer.tag();
+        if live.channel.basic_cancel(tag, BasicCancelOptions::default()).await.is_err() {
+            return;
+        }
+        // Prefetched deliveries nobody started go back to the queue for other workers.
+        while let Ok(Some(Ok(delivery))) = tokio::time::timeout(Duration::from_millis(200), live.consumer.next()).await {
+            let _ = delivery.acker.nack(BasicNackOptions { requeue: true, ..Default::default() }).await;
+        }
+    }
+}
+
+struct AmqpHandle {
+    session: Arc<Session>,
+    acker: Acker,
+    reply_to: Option<String>,
+    correlation_id: Option<String>,
+}
+
+#[async_trait]
+impl DeliveryHandle for AmqpHandle {
+    async fn reply(self: Box<Self>, reply: Reply) -> Result<(), BrokerError> {
+        if let (Some(queue), Some(id)) = (&self.reply_to, &self.correlation_id) {
+            let properties = BasicProperties::default().with_correlation_id(id.as_str().into());
+            let payload = encode(&reply)?;
+            let published = self
+                .session
+                .publisher
+                .basic_publish("".into(), queue.as_str().into(), BasicPublishOptions::default(), &payload, properties)
+                .await;
+            if let Err(error) = published {
+                // Not acked: the call will be redelivered if the caller still waits.
+                return Err(unavailable(error));
+            }
+        }
+        self.ack().await
+    }
+
+    async fn ack(self: Box<Self>) -> Result<(), BrokerError> {
+        self.acker.ack(BasicAckOptions::default()).await.map(drop).map_err(unavailable)
+    }
+
+    async fn requeue(self: Box<Self>, _invocation: Invocation) -> Result<(), BrokerError> {
+        self.acker.nack(BasicNackOptions { requeue: true, ..Default::default() }).await.map(drop).map_err(unavailable)
+    }
+}

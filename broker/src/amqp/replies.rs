@@ -1,0 +1,110 @@
+//! Request-reply over RabbitMQ: one exclusive reply queue per connection, replies routed
+//! to their waiting callers by correlation id. Serves sync invocations and RPC calls.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use lapin::options::{BasicConsumeOptions, BasicPublishOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
+use lapin::BasicProperties;
+use parking_lot::Mutex;
+use tokio::sync::{oneshot, watch};
+
+use super::link::{unavailable, Link};
+use crate::BrokerError;
+
+/// Callers waiting for replies on this process's reply queue.
+pub(crate) struct Replies {
+    link: Arc<Link>,
+    pending: Mutex<HashMap<String, oneshot::Sender<Vec<u8>>>>,
+    /// The reply queue of the live session: (session id, queue name).
+    queue: watch::Sender<Option<(u64, String)>>,
+}
+
+/// Removes a caller's entry when its call ends, however it ends.
+struct Waiting<'a> {
+    replies: &'a Replies,
+    id: String,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.replies.pending.lock().remove(&self.id);
+    }
+}
+
+impl Replies {
+    pub(crate) fn start(link: Arc<Link>) -> Arc<Replies> {
+        let (queue, _) = watch::channel(None);
+        let replies = Arc::new(Replies { link, pending: Mutex::new(HashMap::new()), queue });
+        tokio::spawn(replies.clone().listen());
+        replies
+    }
+
+    async fn listen(self: Arc<Self>) {
+        loop {
+            let session = self.link.wait().await;
+            if let Err(error) = self.consume(&session).await {
+                tracing::debug!(%error, "reply queue lost");
+            }
+            self.queue.send_replace(None);
+            // Callers of the lost session will get no reply: fail them now.
+            self.pending.lock().clear();
+            self.link.lost(&session).await;
+        }
+    }
+
+    async fn consume(&self, session: &super::link::Session) -> Result<(), BrokerError> {
+        let channel = session.channel().await?;
+        let options = QueueDeclareOptions { exclusive: true, auto_delete: true, ..QueueDeclareOptions::default() };
+        let queue = channel.queue_declare("".into(), options, FieldTable::default()).await.map_err(unavailable)?;
+        let name = queue.name().to_string();
+        let consume = BasicConsumeOptions { no_ack: true, ..BasicConsumeOptions::default() };
+        let mut consumer =
+            channel.basic_consume(name.as_str().into(), "".into(), consume, FieldTable::default()).await.map_err(unavailable)?;
+        self.queue.send_replace(Some((session.id, name)));
+        while let Some(Ok(delivery)) = consumer.next().await {
+            let Some(id) = delivery.properties.correlation_id() else { continue };
+            if let Some(waiter) = self.pending.lock().remove(id.as_str()) {
+                let _ = waiter.send(delivery.data);
+            }
+        }
+        Ok(())
+    }
+
+    /// Publishes `payload` to `exchange`/`routing_key` with `properties` plus reply-to
+    /// and correlation id `id`, and waits up to `timeout` for the reply. Fails at once
+    /// when not connected.
+    pub(crate) async fn request(
+        &self,
+        exchange: &str,
+        routing_key: &str,
+        id: &str,
+        payload: &[u8],
+        properties: BasicProperties,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, BrokerError> {
+        let not_connected = || BrokerError::Unavailable("not connected to RabbitMQ".into());
+        let session = self.link.current().ok_or_else(not_connected)?;
+        let queue = match &*self.queue.borrow() {
+            Some((session_id, queue)) if *session_id == session.id => queue.clone(),
+            _ => return Err(not_connected()),
+        };
+        let (tx, rx) = oneshot::channel();
+        self.pending.lock().insert(id.to_owned(), tx);
+        let _waiting = Waiting { replies: self, id: id.to_owned() };
+        let properties = properties.with_reply_to(queue.into()).with_correlation_id(id.into());
+        session
+            .publisher
+            .basic_publish(exchange.into(), routing_key.into(), BasicPublishOptions::default(), payload, properties)
+            .await
+            .map_err(unavailable)?;
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(reply)) => Ok(reply),
+            Ok(Err(_)) => Err(BrokerError::Unavailable("connection to RabbitMQ lost during the call".into())),
+            Err(_) => Err(BrokerError::DeadlineExceeded),
+        }
+    }
+}
