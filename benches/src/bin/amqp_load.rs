@@ -1,0 +1,190 @@
+//! Cluster load bench: `hello` through gateway -> RabbitMQ -> worker -> reply, against a
+//! raw lapin RPC echo over the same broker with the same message size and the same
+//! concurrency, in one run. Prints both rates, their ratio and the added p50 latency.
+//!
+//! Usage: amqp_load [SECONDS] [IN_FLIGHT]  (defaults 10 and 64; needs a running
+//! RabbitMQ on 127.0.0.1, `wrk`, and a release build of `updraft`)
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use futures::StreamExt;
+use lapin::options::*;
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Connection, ConnectionProperties};
+use parking_lot::Mutex;
+use serde_json::json;
+use tokio::sync::oneshot;
+
+const AMQP: &str = "amqp://127.0.0.1:5672/%2f";
+/// About the size of an encoded invocation of `hello` (request, ids, deadline).
+const MESSAGE_BYTES: usize = 240;
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Raw request-reply through RabbitMQ: an echo consumer (prefetch = in flight) and
+/// `in_flight` callers with a shared reply queue. Returns (req/s, p50).
+async fn raw_echo(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Duration)> {
+    let conn = Connection::connect(AMQP, ConnectionProperties::default()).await?;
+    let server = conn.create_channel().await?;
+    let queue = format!("updraft.bench.echo.{:08x}", rand::random::<u32>());
+    let options = QueueDeclareOptions { auto_delete: true, ..Default::default() };
+    server.queue_declare(queue.as_str().into(), options, FieldTable::default()).await?;
+    server.basic_qos(in_flight as u16, BasicQosOptions::default()).await?;
+    let mut requests = server.basic_consume(queue.as_str().into(), "".into(), BasicConsumeOptions::default(), FieldTable::default()).await?;
+    let echo = server.clone();
+    tokio::spawn(async move {
+        // Like a worker: each request handled in its own task.
+        while let Some(Ok(delivery)) = requests.next().await {
+            let echo = echo.clone();
+            tokio::spawn(async move {
+                let (Some(to), Some(id)) = (delivery.properties.reply_to().clone(), delivery.properties.correlation_id().clone())
+                else {
+                    return;
+                };
+                let props = BasicProperties::default().with_correlation_id(id);
+                let _ = echo.basic_publish("".into(), to, BasicPublishOptions::default(), &delivery.data, props).await;
+                let _ = delivery.acker.ack(BasicAckOptions::default()).await;
+            });
+        }
+    });
+
+    let client = conn.create_channel().await?;
+    let reply = client
+        .queue_declare("".into(), QueueDeclareOptions { exclusive: true, ..Default::default() }, FieldTable::default())
+        .await?;
+    let reply_queue = reply.name().clone();
+    let consume = BasicConsumeOptions { no_ack: true, ..Default::default() };
+    let mut replies = client.basic_consume(reply_queue.clone(), "".into(), consume, FieldTable::default()).await?;
+    let pending: Arc<Mutex<HashMap<String, oneshot::Sender<()>>>> = Arc::default();
+    let routed = pending.clone();
+    tokio::spawn(async move {
+        while let Some(Ok(delivery)) = replies.next().await {
+            if let Some(id) = delivery.properties.correlation_id() {
+                if let Some(tx) = routed.lock().remove(id.as_str()) {
+                    let _ = tx.send(());
+                }
+            }
+        }
+    });
+
+    let end = Instant::now() + Duration::from_secs(seconds);
+    let payload = vec![b'x'; MESSAGE_BYTES];
+    let callers: Vec<_> = (0..in_flight)
+        .map(|c| {
+            let (client, pending, payload, queue, reply_queue) =
+                (client.clone(), pending.clone(), payload.clone(), queue.clone(), reply_queue.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut n = 0u64;
+                while Instant::now() < end {
+                    let id = format!("{c}-{n}");
+                    n += 1;
+                    let (tx, rx) = oneshot::channel();
+                    pending.lock().insert(id.clone(), tx);
+                    let props = BasicProperties::default().with_reply_to(reply_queue.clone()).with_correlation_id(id.into());
+                    let started = Instant::now();
+                    if client.basic_publish("".into(), queue.as_str().into(), BasicPublishOptions::default(), &payload, props).await.is_err() {
+                        break;
+                    }
+                    if rx.await.is_err() {
+                        break;
+                    }
+                    latencies.push(started.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for caller in callers {
+        all.extend(caller.await?);
+    }
+    all.sort();
+    let p50 = all.get(all.len() / 2).copied().unwrap_or_default();
+    Ok((all.len() as f64 / seconds as f64, p50))
+}
+
+fn wrk(url: &str, seconds: u64, connections: usize) -> anyhow::Result<(f64, String, u64)> {
+    let out = Command::new("wrk")
+        .args(["-t1", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency", url])
+        .output()
+        .context("running wrk")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let field = |prefix: &str| text.lines().find_map(|l| l.trim().strip_prefix(prefix).map(|r| r.trim().to_owned()));
+    let rps = field("Requests/sec:").context("no rate in wrk output")?.parse()?;
+    let errors = field("Non-2xx or 3xx responses:").map_or(Ok(0), |n| n.parse())?;
+    Ok((rps, field("50%").unwrap_or_default(), errors))
+}
+
+async fn cluster_hello(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, String, u64)> {
+    let bin = std::env::current_exe()?.parent().context("no directory")?.join("updraft");
+    let data = tempfile::tempdir()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let base = format!("http://127.0.0.1:{port}");
+    let spawn = |args: &[&str]| -> anyhow::Result<Killed> {
+        let child = Command::new(&bin).args(args).env("UPDRAFT_LOG", "warn").stdout(Stdio::null()).spawn()?;
+        Ok(Killed(child))
+    };
+    let data_dir = data.path().display().to_string();
+    let cache = data.path().join("worker").display().to_string();
+    let _gateway = spawn(&["gateway", "--listen", &format!("127.0.0.1:{port}"), "--data-dir", &data_dir])?;
+    let _scheduler = spawn(&["scheduler"])?;
+    let _worker = spawn(&["worker", "--id", "bench", "--cache-dir", &cache])?;
+    let http = reqwest::Client::new();
+    for _ in 0..100 {
+        if http.get(format!("{base}/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let credentials = json!({ "username": "bench", "password": "bench-password" });
+    http.post(format!("{base}/v1/accounts")).json(&credentials).send().await?.error_for_status()?;
+    let token: serde_json::Value = http.post(format!("{base}/v1/tokens")).json(&credentials).send().await?.json().await?;
+    let token = token["token"].as_str().context("no token")?.to_owned();
+    http.post(format!("{base}/v1/apps")).bearer_auth(&token).json(&json!({ "name": "bench" })).send().await?.error_for_status()?;
+    http.put(format!("{base}/v1/apps/bench/functions/hello?max_instances=64"))
+        .bearer_auth(&token)
+        .body(updraft_benches::example_module("hello")?)
+        .send()
+        .await?
+        .error_for_status()?;
+    let url = format!("{base}/fn/bench/hello");
+    let mut ready = false;
+    for _ in 0..100 {
+        if http.get(&url).send().await.map(|r| r.status() == 200).unwrap_or(false) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if !ready {
+        bail!("the cluster never served hello");
+    }
+    let _ = wrk(&url, 2, in_flight)?;
+    wrk(&url, seconds, in_flight)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let seconds: u64 = args.next().map_or(Ok(10), |s| s.parse())?;
+    let in_flight: usize = args.next().map_or(Ok(64), |s| s.parse())?;
+    let (raw_rps, raw_p50) = raw_echo(seconds, in_flight).await?;
+    let (rps, p50, errors) = cluster_hello(seconds, in_flight).await?;
+    println!("cluster bench: {in_flight} in flight, {seconds}s each, same RabbitMQ, same run");
+    println!("raw lapin RPC echo ({MESSAGE_BYTES} B):      {raw_rps:>9.0} req/s   p50 {raw_p50:?}");
+    println!("updraft gateway->RabbitMQ->worker hello: {rps:>9.0} req/s   p50 {p50}   errors {errors}");
+    println!("ratio updraft/raw: {:.2}", rps / raw_rps);
+    Ok(())
+}
