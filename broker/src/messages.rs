@@ -10,7 +10,7 @@ use updraft_abi::{Request, Response};
 pub const MESSAGE_VERSION: u32 = 1;
 
 /// A function of an app.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FunctionKey {
     /// App name.
     pub app: String,
@@ -255,7 +255,7 @@ pub enum FailureKind {
 }
 
 /// Messages from the control plane to workers (and scheduler).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ControlMessage {
     /// Message version.
     pub version: u32,
@@ -270,7 +270,7 @@ impl From<ControlEvent> for ControlMessage {
 }
 
 /// Control events.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ControlEvent {
     /// A revision became current.
     Deployed(FunctionSpec),
@@ -299,4 +299,66 @@ pub enum ControlEvent {
     },
     /// A call arrived for a function with no instance: the scheduler should grant now.
     Wake(FunctionKey),
+    /// The scheduler's view and its latest decisions, for the control plane's API.
+    Scaling(ScalingReport),
+}
+
+/// What the scheduler sees and decided.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScalingReport {
+    /// Machines alive.
+    pub machines: Vec<MachineReport>,
+    /// Instances per function.
+    pub functions: Vec<FunctionReport>,
+    /// Decisions made since the previous report.
+    pub decisions: Vec<Decision>,
+}
+
+/// One machine in a [`ScalingReport`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MachineReport {
+    /// Worker id.
+    pub id: String,
+    /// Instances placed on it.
+    pub instances: u32,
+    /// Its capacity in instances.
+    pub capacity: u32,
+    /// CPU use, percent.
+    pub cpu_percent: f32,
+    /// Whether it is draining.
+    pub draining: bool,
+}
+
+/// One function in a [`ScalingReport`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionReport {
+    /// The function.
+    pub function: FunctionKey,
+    /// Instances granted now.
+    pub instances: u32,
+    /// Invocations running.
+    pub in_flight: u32,
+    /// Calls waiting.
+    pub queue_depth: u64,
+}
+
+/// A scaling decision with its inputs and reason.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Unix ms.
+    pub time_unix_ms: u64,
+    /// `scale_function`, `provision_machine`, `drain_machine`, `replace_machine`, `grant`.
+    pub kind: String,
+    /// The function concerned, if any.
+    pub function: Option<FunctionKey>,
+    /// The machine concerned, if any.
+    pub machine: Option<String>,
+    /// Value before (instances or machines).
+    pub from: u32,
+    /// Value after.
+    pub to: u32,
+    /// Why, in words.
+    pub reason: String,
+    /// The numbers the decision was made from.
+    pub inputs: Vec<(String, f64)>,
 }

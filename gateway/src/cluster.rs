@@ -109,6 +109,7 @@ impl Gateway {
         broker.serve_rpc(RpcService::Modules, Arc::new(Modules { directory })).await.map_err(unavailable)?;
         broker.serve_rpc(RpcService::Services, Arc::new(Services { registry: services })).await.map_err(unavailable)?;
         broker.consume_logs(Arc::new(Logs { sink: logs })).await.map_err(unavailable)?;
+        self.follow_scaling().await.map_err(unavailable)?;
         for live in self.functions() {
             if let Err(error) = broker.ensure_queue(&live.key).await {
                 tracing::warn!(function = %live.key, %error, "function queue not declared yet");

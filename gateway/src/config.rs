@@ -73,6 +73,8 @@ pub struct GatewayConfig {
     pub public_url: String,
     /// How long a deploy's trial instantiation may take.
     pub trial_timeout: Duration,
+    /// Serve `/metrics` without a token (for a scraper on a private network).
+    pub public_metrics: bool,
 }
 
 impl Default for GatewayConfig {
@@ -86,6 +88,7 @@ impl Default for GatewayConfig {
             limits: FunctionLimits::default(),
             public_url: "http://127.0.0.1:8080".into(),
             trial_timeout: Duration::from_secs(5),
+            public_metrics: false,
         }
     }
 }

@@ -9,6 +9,8 @@ use updraft_runtime::Runtime;
 use updraft_store::{BlobStore, Db, RevisionRow};
 
 use crate::auth::{LoginLimiter, TokenKeys};
+use crate::metrics::Metrics;
+use crate::scaling::ScalingView;
 use crate::registry::Registry;
 use crate::sessions::SessionCache;
 use crate::{ApiError, FunctionSettings, GatewayConfig, LiveFunction};
@@ -43,6 +45,8 @@ struct Inner {
     registry: Registry,
     logins: LoginLimiter,
     sessions: SessionCache,
+    metrics: Metrics,
+    scaling: ScalingView,
     /// Compiles are serialized per developer.
     compile_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -63,6 +67,8 @@ impl Gateway {
             keys: TokenKeys::from_secret(&deps.token_secret),
             registry: Registry::default(),
             logins: LoginLimiter::default(),
+            metrics: Metrics::default(),
+            scaling: ScalingView::default(),
             compile_locks: Mutex::new(HashMap::new()),
         };
         let gateway = Gateway { inner: Arc::new(inner) };
@@ -113,6 +119,16 @@ impl Gateway {
         &self.inner.sessions
     }
 
+    /// Metrics of the platform.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// The scheduler's latest reports.
+    pub(crate) fn scaling(&self) -> &ScalingView {
+        &self.inner.scaling
+    }
+
     /// Login attempt counters.
     pub fn logins(&self) -> &LoginLimiter {
         &self.inner.logins
@@ -154,6 +170,7 @@ impl Gateway {
     /// Takes a function out of service everywhere.
     pub(crate) async fn retire_function(&self, key: FunctionKey) {
         self.inner.registry.remove(&key.app, &key.function);
+        self.inner.metrics.forget(&key);
         if let Err(error) = self.broker().delete_queue(&key).await {
             tracing::warn!(function = %key, %error, "queue not deleted");
         }

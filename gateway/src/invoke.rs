@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use updraft_broker::{unix_ms_after, BrokerError, CallMode, FailureKind, Invocation, Outcome, MESSAGE_VERSION};
+use updraft_broker::{unix_ms_after, BrokerError, CallMode, FunctionKey, FailureKind, Invocation, Outcome, MESSAGE_VERSION};
 
 use crate::{ApiError, AuthMode, Gateway, LiveFunction};
 
@@ -17,12 +17,24 @@ pub fn new_invocation_id() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
 
+/// What the invocation path learned, for metrics.
+#[derive(Default)]
+struct Seen {
+    function: Option<FunctionKey>,
+    cold: bool,
+}
+
 pub(crate) async fn invoke(State(gateway): State<Gateway>, request: Request) -> Response {
     let id = new_invocation_id();
-    let mut response = match handle(&gateway, request, &id).await {
+    let started = std::time::Instant::now();
+    let mut seen = Seen::default();
+    let mut response = match handle(&gateway, request, &id, &mut seen).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     };
+    if let Some(function) = &seen.function {
+        gateway.metrics().record(function, response.status().as_u16(), started.elapsed(), seen.cold);
+    }
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(INVOCATION_ID_HEADER, value);
     }
@@ -40,12 +52,13 @@ fn route(path: &str) -> Option<(&str, &str, &str)> {
     Some((app, function, rest))
 }
 
-async fn handle(gateway: &Gateway, request: Request, id: &str) -> Result<Response, ApiError> {
+async fn handle(gateway: &Gateway, request: Request, id: &str, seen: &mut Seen) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     let (app, function, rest) = route(parts.uri.path()).ok_or_else(|| ApiError::not_found("no such route"))?;
     let live = gateway
         .function(app, function)
         .ok_or_else(|| ApiError::not_found(format!("function {app}/{function} not found")))?;
+    seen.function = Some(live.key.clone());
     let origin = allowed_origin(&live, &parts.headers);
     if parts.method == Method::OPTIONS && parts.headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD) {
         return Ok(preflight(origin, &parts.headers));
@@ -79,6 +92,7 @@ async fn handle(gateway: &Gateway, request: Request, id: &str) -> Result<Respons
         return gateway.enqueue_async(invocation).await;
     }
     let reply = gateway.broker().call(invocation).await.map_err(broker_error)?;
+    seen.cold = reply.cold;
     let mut response = match reply.outcome {
         Outcome::Response(response) => guest_response(response)?,
         Outcome::Failed(failure) => return Err(failure_error(failure.kind)),

@@ -140,6 +140,14 @@ impl Db {
         Ok(rows)
     }
 
+    /// Messages per status.
+    pub fn mail_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT status, COUNT(*) FROM mail_outbox GROUP BY status")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
     /// Queued messages waiting now.
     pub fn queued_mail_count(&self) -> Result<u64, StoreError> {
         Ok(self.conn().query_row("SELECT COUNT(*) FROM mail_outbox WHERE status = 'queued'", [], |r| r.get(0))?)

@@ -12,5 +12,6 @@ mod hostile;
 mod invoke;
 mod logs;
 mod mail;
+mod observability;
 mod services;
 mod sessions;

@@ -162,3 +162,23 @@ pub(crate) async fn remove(
     gateway.retire_function(FunctionKey::new(app, function)).await;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `GET /v1/apps/{app}/functions/{fn}/stats`: the last ten minutes, in 10 s buckets.
+pub(crate) async fn stats(
+    State(gateway): State<Gateway>,
+    developer: Developer,
+    Path((app, function)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    gateway.owned_app(&developer, &app)?;
+    let live = live_or_404(&gateway, &app, &function)?;
+    let history = gateway.metrics().history(&live.key);
+    let calls: u64 = history.iter().map(|b| b.calls).sum();
+    let errors: u64 = history.iter().map(|b| b.errors).sum();
+    let cold: u64 = history.iter().map(|b| b.cold).sum();
+    Ok(Json(json!({
+        "app": app, "function": function, "revision": live.revision,
+        "window_seconds": 600, "bucket_seconds": 10,
+        "calls": calls, "errors": errors, "cold_starts": cold,
+        "history": history,
+    })))
+}

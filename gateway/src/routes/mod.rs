@@ -19,6 +19,9 @@ pub(crate) fn router(gateway: Gateway) -> Router {
     let module_limit = gateway.config().max_module_bytes + 64 * 1024;
     Router::new()
         .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .route("/v1/scaling/decisions", get(crate::scaling::decisions))
+        .route("/v1/apps/{app}/functions/{function}/stats", get(functions::stats))
         .route("/v1/accounts", post(accounts::create).get(accounts::list))
         .route("/v1/accounts/{username}", axum::routing::delete(accounts::remove))
         .route("/v1/tokens", post(accounts::token))

@@ -1,0 +1,93 @@
+//! The scheduler's reports as the API shows them: machines, instances per function, and
+//! every decision with its inputs and reason (`GET /v1/scaling/decisions`).
+
+use std::collections::VecDeque;
+
+use axum::extract::{Query, State};
+use axum::Json;
+use parking_lot::Mutex;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use updraft_broker::{ControlEvent, Decision, ScalingReport};
+
+use crate::auth::Developer;
+use crate::{ApiError, Gateway};
+
+/// Decisions kept in memory.
+const KEPT_DECISIONS: usize = 2000;
+
+/// The latest report and recent decisions.
+#[derive(Default)]
+pub(crate) struct ScalingView {
+    latest: Mutex<ScalingReport>,
+    decisions: Mutex<VecDeque<Decision>>,
+}
+
+impl ScalingView {
+    fn apply(&self, mut report: ScalingReport) {
+        let mut decisions = self.decisions.lock();
+        decisions.extend(report.decisions.drain(..));
+        while decisions.len() > KEPT_DECISIONS {
+            decisions.pop_front();
+        }
+        *self.latest.lock() = report;
+    }
+}
+
+impl Gateway {
+    /// Follows the scheduler's reports (in a spawned task): metrics and the decisions log.
+    pub async fn follow_scaling(&self) -> Result<(), updraft_broker::BrokerError> {
+        let mut control = self.broker().subscribe_control().await?;
+        let gateway = self.clone();
+        tokio::spawn(async move {
+            while let Some(message) = control.recv().await {
+                if let ControlEvent::Scaling(report) = message.event {
+                    let metrics = gateway.metrics();
+                    metrics.set_machines(report.machines.len() as u64);
+                    for function in &report.functions {
+                        metrics.set_instances(&function.function, function.instances.into());
+                    }
+                    gateway.scaling().apply(report);
+                }
+            }
+        });
+        Ok(())
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DecisionParams {
+    limit: Option<usize>,
+}
+
+/// `GET /v1/scaling/decisions`: machines (shared by all), and the functions and
+/// decisions of the caller's own apps (all of them for the admin).
+pub(crate) async fn decisions(
+    State(gateway): State<Gateway>,
+    developer: Developer,
+    Query(params): Query<DecisionParams>,
+) -> Result<Json<Value>, ApiError> {
+    let own: Vec<String> = gateway.db().apps_of(developer.id)?.into_iter().map(|a| a.name).collect();
+    let visible = |function: &Option<updraft_broker::FunctionKey>| match function {
+        Some(f) => developer.is_admin || own.contains(&f.app),
+        None => true,
+    };
+    let limit = params.limit.unwrap_or(200).clamp(1, KEPT_DECISIONS);
+    let all = gateway.scaling().decisions.lock().clone();
+    let picked: Vec<Value> = all
+        .iter()
+        .rev()
+        .filter(|d| visible(&d.function))
+        .take(limit)
+        .map(|d| {
+            let time = chrono::DateTime::from_timestamp_millis(d.time_unix_ms as i64).unwrap_or_default();
+            let inputs: serde_json::Map<String, Value> = d.inputs.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+            json!({ "time": time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true), "kind": d.kind,
+                    "function": d.function, "machine": d.machine, "from": d.from, "to": d.to,
+                    "reason": d.reason, "inputs": inputs })
+        })
+        .collect();
+    let latest = gateway.scaling().latest.lock().clone();
+    let functions: Vec<_> = latest.functions.iter().filter(|f| visible(&Some(f.function.clone()))).collect();
+    Ok(Json(json!({ "machines": latest.machines, "functions": functions, "decisions": picked })))
+}
