@@ -139,8 +139,10 @@ async fn concurrent_deploys_of_one_name_each_get_a_whole_revision() {
         let (http, url, token) = (server.http.clone(), server.at("/v1/apps/demo/functions/f"), token.clone());
         tasks.push(tokio::spawn(async move {
             let response = http.put(url).bearer_auth(token).header("content-type", "application/wasm").body(example_bytes(example)).send().await.unwrap();
-            assert_eq!(response.status(), 201);
-            response.json::<Value>().await.unwrap()["revision"].as_u64().unwrap()
+            let status = response.status();
+            let body = response.json::<Value>().await.unwrap();
+            assert_eq!(status, 201, "{example}: {body}");
+            body["revision"].as_u64().unwrap()
         }));
     }
     let mut revisions: Vec<u64> = Vec::new();
