@@ -32,6 +32,9 @@ enum Command {
         /// Where the compiled artifact goes.
         output: std::path::PathBuf,
     },
+    // The developer commands (new, build, deploy, invoke, logs, ls, rm, login, ...).
+    #[command(flatten)]
+    Dev(commands::dev::DevCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -41,6 +44,7 @@ fn main() -> std::process::ExitCode {
             updraft_runtime::compile_artifact(&input, &output).map_err(anyhow::Error::from)
         }
         Command::Up(args) => commands::run_async(commands::up::run(args)),
+        Command::Dev(command) => commands::dev::run(command),
         Command::Gateway(args) => commands::run_async(commands::gateway::run(args)),
         Command::Worker(args) => commands::run_async(commands::worker::run(args)),
         Command::Scheduler(args) => commands::run_async(commands::scheduler::run(args)),

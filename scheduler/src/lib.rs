@@ -10,8 +10,10 @@
 //! It talks to workers only through the broker's control messages and never reaches
 //! into the runtime.
 
+pub mod machines;
 pub mod monitor;
 pub mod placement;
+pub mod policy;
 mod scheduler;
 mod static_grants;
 

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod control_plane;
+pub mod dev;
 pub mod gateway;
 pub mod scheduler;
 pub mod up;

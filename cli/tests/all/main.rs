@@ -6,6 +6,7 @@ mod cluster_support;
 mod support;
 
 mod accounts;
+mod cli;
 mod cluster;
 mod deploy;
 mod hostile;

@@ -70,12 +70,15 @@ pub(crate) async fn logs(
         invocation_id: params.invocation.clone(),
         limit: params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
     };
+    // For following, the cursor starts at the newest record before the first read, so
+    // nothing written in between is skipped.
+    let before_first = if params.follow { gateway.db().max_log_id()? } else { 0 };
     let first = read(&gateway, query.clone()).await?;
     if !params.follow {
         let records: Vec<Value> = first.iter().map(record).collect();
         return Ok(Json(json!({ "logs": records })).into_response());
     }
-    Ok(follow(gateway, query, first).into_response())
+    Ok(follow(gateway, query, first, before_first).into_response())
 }
 
 async fn read(gateway: &Gateway, query: LogQuery) -> Result<Vec<LogRow>, ApiError> {
@@ -88,11 +91,9 @@ fn follow(
     gateway: Gateway,
     mut query: LogQuery,
     first: Vec<LogRow>,
+    before_first: i64,
 ) -> Sse<impl futures::Stream<Item = Result<Event, Infallible>>> {
-    let cursor = match first.last() {
-        Some(row) => row.id,
-        None => gateway.db().max_log_id().unwrap_or(0),
-    };
+    let cursor = first.last().map_or(before_first, |row| row.id.max(before_first));
     query.limit = MAX_LIMIT;
     let state = (gateway, query, std::collections::VecDeque::from(first), cursor);
     let stream = futures::stream::unfold(state, |(gateway, mut query, mut pending, mut cursor)| async move {
@@ -104,7 +105,11 @@ fn follow(
             }
             tokio::time::sleep(FOLLOW_POLL).await;
             query.after_id = Some(cursor);
-            pending.extend(read(&gateway, query.clone()).await.ok()?);
+            match read(&gateway, query.clone()).await {
+                Ok(rows) => pending.extend(rows),
+                // A busy or failing database: try again at the next poll.
+                Err(error) => tracing::warn!(message = %error.message, "reading logs to follow failed"),
+            }
         }
     });
     Sse::new(stream).keep_alive(KeepAlive::default())
