@@ -88,6 +88,7 @@ async fn handle(gateway: &Gateway, request: Request, id: &str, seen: &mut Seen) 
         session_id: user.map(|u| u.session_id),
         mode: CallMode::Sync,
     };
+    gateway.wake_if_idle(&live.key);
     if prefers_async(&parts.headers) {
         return gateway.enqueue_async(invocation).await;
     }

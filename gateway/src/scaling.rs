@@ -1,14 +1,15 @@
 //! The scheduler's reports as the API shows them: machines, instances per function, and
 //! every decision with its inputs and reason (`GET /v1/scaling/decisions`).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
 
 use axum::extract::{Query, State};
 use axum::Json;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use updraft_broker::{ControlEvent, Decision, ScalingReport};
+use updraft_broker::{ControlEvent, ControlMessage, Decision, FunctionKey, ScalingReport};
 
 use crate::auth::Developer;
 use crate::{ApiError, Gateway};
@@ -16,15 +17,37 @@ use crate::{ApiError, Gateway};
 /// Decisions kept in memory.
 const KEPT_DECISIONS: usize = 2000;
 
+/// Least time between two wake-ups of one function.
+const WAKE_INTERVAL: Duration = Duration::from_millis(500);
+
 /// The latest report and recent decisions.
 #[derive(Default)]
 pub(crate) struct ScalingView {
     latest: Mutex<ScalingReport>,
     decisions: Mutex<VecDeque<Decision>>,
+    /// Instances per function, as last reported (read on every call).
+    instances: RwLock<HashMap<FunctionKey, u32>>,
+    last_wake: Mutex<HashMap<FunctionKey, Instant>>,
 }
 
 impl ScalingView {
+    /// Whether a call to `function` should wake it: it has no instance (or none was
+    /// reported yet) and it was not woken a moment ago.
+    fn should_wake(&self, function: &FunctionKey) -> bool {
+        if self.instances.read().get(function).copied().unwrap_or(0) > 0 {
+            return false;
+        }
+        let mut last = self.last_wake.lock();
+        let now = Instant::now();
+        if last.get(function).is_some_and(|at| now.duration_since(*at) < WAKE_INTERVAL) {
+            return false;
+        }
+        last.insert(function.clone(), now);
+        true
+    }
+
     fn apply(&self, mut report: ScalingReport) {
+        *self.instances.write() = report.functions.iter().map(|f| (f.function.clone(), f.instances)).collect();
         let mut decisions = self.decisions.lock();
         decisions.extend(report.decisions.drain(..));
         while decisions.len() > KEPT_DECISIONS {
@@ -35,6 +58,21 @@ impl ScalingView {
 }
 
 impl Gateway {
+    /// Tells the scheduler at once when a call arrives for a function at zero instances
+    /// (no waiting for its next tick). Never blocks the call.
+    pub(crate) fn wake_if_idle(&self, function: &FunctionKey) {
+        if !self.scaling().should_wake(function) {
+            return;
+        }
+        let broker = self.broker().clone();
+        let message = ControlMessage::from(ControlEvent::Wake(function.clone()));
+        tokio::spawn(async move {
+            if let Err(error) = broker.publish_control(message).await {
+                tracing::debug!(%error, "wake-up not published");
+            }
+        });
+    }
+
     /// Follows the scheduler's reports (in a spawned task): metrics and the decisions log.
     pub async fn follow_scaling(&self) -> Result<(), updraft_broker::BrokerError> {
         let mut control = self.broker().subscribe_control().await?;

@@ -111,3 +111,92 @@ mod tests {
         assert!(super::changes(&desired, &desired).is_empty());
     }
 }
+
+/// Instances of each function on each worker: worker -> function -> instances.
+pub type InstancePlacement = Placement;
+
+/// Places each function's instances on `workers` of `capacity` instances each, keeping
+/// instances where they already are (`previous`) as far as possible, then filling the
+/// least loaded workers. Returns the placement and how many instances found no room.
+pub fn place(
+    wanted: &BTreeMap<FunctionKey, u32>,
+    workers: &[String],
+    capacity: u32,
+    previous: &InstancePlacement,
+) -> (InstancePlacement, u32) {
+    let mut placement: InstancePlacement = workers.iter().map(|w| (w.clone(), BTreeMap::new())).collect();
+    let mut load: BTreeMap<String, u32> = workers.iter().map(|w| (w.clone(), 0)).collect();
+    let mut missing: BTreeMap<FunctionKey, u32> = BTreeMap::new();
+    // Keep what is already placed, up to what is wanted and what fits.
+    for (function, &want) in wanted {
+        let mut kept = 0;
+        for worker in workers {
+            let before = previous.get(worker).and_then(|p| p.get(function)).copied().unwrap_or(0);
+            let room = capacity.saturating_sub(load[worker]);
+            let keep = before.min(want - kept).min(room);
+            if keep > 0 {
+                placement.entry(worker.clone()).or_default().insert(function.clone(), keep);
+                *load.entry(worker.clone()).or_default() += keep;
+                kept += keep;
+            }
+        }
+        missing.insert(function.clone(), want - kept);
+    }
+    // Place the rest, one instance at a time, on the least loaded worker with room.
+    let mut unplaced = 0;
+    for (function, count) in missing {
+        for _ in 0..count {
+            let target = workers.iter().filter(|w| load[*w] < capacity).min_by_key(|w| (load[*w], (*w).clone()));
+            match target {
+                Some(worker) => {
+                    *placement.entry(worker.clone()).or_default().entry(function.clone()).or_insert(0) += 1;
+                    *load.entry(worker.clone()).or_default() += 1;
+                }
+                None => unplaced += 1,
+            }
+        }
+    }
+    (placement, unplaced)
+}
+
+#[cfg(test)]
+mod place_tests {
+    use super::*;
+
+    fn key(name: &str) -> FunctionKey {
+        FunctionKey::new("app", name)
+    }
+
+    fn workers() -> Vec<String> {
+        vec!["w0".to_string(), "w1".to_string()]
+    }
+
+    #[test]
+    fn spreads_within_capacity() {
+        let wanted = BTreeMap::from([(key("a"), 3), (key("b"), 2)]);
+        let (placement, unplaced) = place(&wanted, &workers(), 4, &Placement::new());
+        assert_eq!(unplaced, 0);
+        assert_eq!(placement["w0"], BTreeMap::from([(key("a"), 2), (key("b"), 1)]));
+        assert_eq!(placement["w1"], BTreeMap::from([(key("a"), 1), (key("b"), 1)]));
+    }
+
+    #[test]
+    fn reports_what_does_not_fit() {
+        let wanted = BTreeMap::from([(key("a"), 10)]);
+        let (placement, unplaced) = place(&wanted, &workers(), 4, &Placement::new());
+        assert_eq!(unplaced, 2);
+        assert_eq!(placement["w0"][&key("a")] + placement["w1"][&key("a")], 8);
+        assert_eq!(place(&wanted, &[], 4, &Placement::new()).1, 10);
+    }
+
+    #[test]
+    fn keeps_instances_where_they_are() {
+        let previous = Placement::from([("w1".to_string(), BTreeMap::from([(key("a"), 2)]))]);
+        let wanted = BTreeMap::from([(key("a"), 2)]);
+        let (placement, _) = place(&wanted, &workers(), 4, &previous);
+        assert_eq!(placement["w1"], BTreeMap::from([(key("a"), 2)]));
+        assert!(placement["w0"].is_empty());
+        let shrunk = place(&BTreeMap::from([(key("a"), 1)]), &workers(), 4, &previous).0;
+        assert_eq!(shrunk["w1"], BTreeMap::from([(key("a"), 1)]));
+    }
+}

@@ -1,17 +1,21 @@
-//! The scheduler process: follows heartbeats and deploy notices, and keeps every worker's
-//! grants where the placement says, re-sending what a worker does not report having
-//! (control messages can be lost across a broker restart; heartbeats tell the truth).
+//! The scheduler process: follows heartbeats, deploy notices and wake-ups; every tick it
+//! samples demand, decides instances per function (the policy), places them on machines,
+//! provisions or drains machines (with a provisioner), and grants slots until workers
+//! report what the placement says. Every decision is published with its inputs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use updraft_broker::{
-    Broker, BrokerError, ControlEvent, ControlMessage, FunctionKey, ModulesRequest, ModulesResponse, RpcService,
+    now_unix_ms, Broker, BrokerError, ControlEvent, ControlMessage, Decision, FunctionKey, ModulesRequest,
+    ModulesResponse, RpcService,
 };
 
 use crate::monitor::Monitor;
-use crate::placement::{changes, spread, Change};
+use crate::placement::{changes, Change, InstancePlacement, Placement};
+use crate::policy::{PolicyConfig, Sample};
+use crate::provisioner::Provisioner;
 
 /// Default silence after which a worker is dead.
 pub const DEFAULT_WORKER_TIMEOUT: Duration = Duration::from_secs(3);
@@ -21,37 +25,94 @@ pub const DEFAULT_WORKER_TIMEOUT: Duration = Duration::from_secs(3);
 pub struct SchedulerConfig {
     /// Silence after which a worker is dead.
     pub worker_timeout: Duration,
-    /// How often the placement is reconciled.
+    /// How often demand is sampled and the placement reconciled.
     pub tick: Duration,
     /// How long to wait for a worker to report a change before sending it again.
     pub resend_after: Duration,
+    /// Service-level policy.
+    pub policy: PolicyConfig,
+    /// Capacity of a machine, in instances.
+    pub slots_per_machine: u32,
+    /// Least machines (with a provisioner).
+    pub min_machines: u32,
+    /// Most machines (with a provisioner).
+    pub max_machines: u32,
+    /// How long machines must fit into one fewer before one is drained.
+    pub underused_window: Duration,
+    /// How long a new machine may take to send its first heartbeat.
+    pub start_timeout: Duration,
 }
 
 impl Default for SchedulerConfig {
     fn default() -> Self {
-        SchedulerConfig { worker_timeout: DEFAULT_WORKER_TIMEOUT, tick: Duration::from_secs(1), resend_after: Duration::from_secs(3) }
+        SchedulerConfig {
+            worker_timeout: DEFAULT_WORKER_TIMEOUT,
+            tick: Duration::from_secs(1),
+            resend_after: Duration::from_secs(3),
+            policy: PolicyConfig::default(),
+            slots_per_machine: 16,
+            min_machines: 1,
+            max_machines: 8,
+            underused_window: Duration::from_secs(60),
+            start_timeout: Duration::from_secs(60),
+        }
     }
 }
 
 /// The scheduler.
 pub struct Scheduler {
-    broker: Arc<dyn Broker>,
-    config: SchedulerConfig,
-    monitor: Monitor,
+    pub(crate) broker: Arc<dyn Broker>,
+    pub(crate) config: SchedulerConfig,
+    pub(crate) provisioner: Option<Arc<dyn Provisioner>>,
+    pub(crate) monitor: Monitor,
     functions_loaded: bool,
     sent: HashMap<(String, FunctionKey), (Option<u32>, Instant)>,
+    /// Demand samples per function.
+    pub(crate) samples: HashMap<FunctionKey, VecDeque<Sample>>,
+    /// Instances decided per function.
+    pub(crate) instances: BTreeMap<FunctionKey, u32>,
+    /// Functions woken by a call since the last decision.
+    pub(crate) woken: HashSet<FunctionKey>,
+    /// Instance placement of the last reconcile.
+    pub(crate) placement: InstancePlacement,
+    /// Machines started by the provisioner and when.
+    pub(crate) managed: HashMap<String, Instant>,
+    /// Machines draining on our request.
+    pub(crate) draining: HashSet<String>,
+    /// Since when the machines fit into one fewer.
+    pub(crate) underused_since: Option<Instant>,
+    /// Decisions not yet reported.
+    pub(crate) decisions: Vec<Decision>,
+    pub(crate) started: Instant,
 }
 
 impl Scheduler {
-    /// A scheduler over `broker`.
-    pub fn new(broker: Arc<dyn Broker>, config: SchedulerConfig) -> Scheduler {
-        Scheduler { broker, config, monitor: Monitor::default(), functions_loaded: false, sent: HashMap::new() }
+    /// A scheduler over `broker`; with a provisioner it also manages machines.
+    pub fn new(broker: Arc<dyn Broker>, config: SchedulerConfig, provisioner: Option<Arc<dyn Provisioner>>) -> Scheduler {
+        Scheduler {
+            broker,
+            config,
+            provisioner,
+            monitor: Monitor::default(),
+            functions_loaded: false,
+            sent: HashMap::new(),
+            samples: HashMap::new(),
+            instances: BTreeMap::new(),
+            woken: HashSet::new(),
+            placement: Placement::new(),
+            managed: HashMap::new(),
+            draining: HashSet::new(),
+            underused_since: None,
+            decisions: Vec::new(),
+            started: Instant::now(),
+        }
     }
 
     /// Runs until the broker's subscriptions end.
     pub async fn run(mut self) -> Result<(), BrokerError> {
         let mut control = self.broker.subscribe_control().await?;
         let mut beats = self.broker.subscribe_heartbeats().await?;
+        self.adopt().await;
         let mut tick = tokio::time::interval(self.config.tick);
         loop {
             tokio::select! {
@@ -63,8 +124,16 @@ impl Scheduler {
                         }
                         ControlEvent::Deleted(function) => {
                             self.monitor.functions.remove(&function);
+                            self.instances.remove(&function);
+                            self.samples.remove(&function);
                         }
-                        ControlEvent::Wake(_) => {}
+                        ControlEvent::Wake(function) => {
+                            if self.instances.get(&function).copied().unwrap_or(0) > 0 {
+                                continue;
+                            }
+                            self.woken.insert(function);
+                            self.decide_instances(false).await;
+                        }
                         _ => continue,
                     }
                     self.reconcile().await;
@@ -81,10 +150,11 @@ impl Scheduler {
                     if !self.functions_loaded {
                         self.load_functions().await;
                     }
-                    for dead in self.monitor.prune(Instant::now(), self.config.worker_timeout) {
-                        tracing::warn!(worker = %dead, "worker missed its heartbeats; its work moves elsewhere");
-                    }
+                    self.tend_machines_health().await;
+                    self.decide_instances(true).await;
+                    self.scale_machines().await;
                     self.reconcile().await;
+                    self.report().await;
                 }
             }
         }
@@ -106,26 +176,46 @@ impl Scheduler {
         }
     }
 
-    /// Slots each function should have in all.
-    fn needs(&self) -> BTreeMap<FunctionKey, u32> {
-        self.monitor.functions.iter().map(|(key, spec)| (key.clone(), spec.max_slots())).collect()
+    /// Records a decision for the next report.
+    pub(crate) fn decided(&mut self, decision: Decision) {
+        tracing::info!(kind = %decision.kind, function = ?decision.function, machine = ?decision.machine,
+            from = decision.from, to = decision.to, reason = %decision.reason, "scaling decision");
+        self.decisions.push(decision);
     }
 
-    async fn reconcile(&mut self) {
-        let desired = spread(&self.needs(), &self.monitor.active_workers());
+    /// A decision stamped now.
+    pub(crate) fn decision(kind: &str, function: Option<FunctionKey>, machine: Option<String>, from: u32, to: u32, reason: String) -> Decision {
+        Decision { time_unix_ms: now_unix_ms(), kind: kind.into(), function, machine, from, to, reason, inputs: Vec::new() }
+    }
+
+    /// What workers hold, as far as we know: their reports, overlaid with what we sent
+    /// them too recently for a heartbeat to show (so a change is neither sent twice nor
+    /// missed because a report still shows the state before an earlier change).
+    fn believed(&self, now: Instant) -> Placement {
+        let mut believed = self.monitor.reported();
+        for ((worker, function), (slots, at)) in &self.sent {
+            if now.duration_since(*at) >= self.config.resend_after || !self.monitor.workers.contains_key(worker) {
+                continue;
+            }
+            let grants = believed.entry(worker.clone()).or_default();
+            match slots {
+                Some(slots) => grants.insert(function.clone(), *slots),
+                None => grants.remove(function),
+            };
+        }
+        believed
+    }
+
+    /// Grants slots (instances × concurrency) until workers report the placement.
+    pub(crate) async fn reconcile(&mut self) {
+        let desired = self.place();
         let now = Instant::now();
-        for change in changes(&desired, &self.monitor.reported()) {
+        for change in changes(&desired, &self.believed(now)) {
             let (worker, function, slots) = match &change {
                 Change::Grant { worker, function, slots } => (worker, function, Some(*slots)),
                 Change::Revoke { worker, function } => (worker, function, None),
             };
-            let key = (worker.clone(), function.clone());
-            if let Some((sent, at)) = self.sent.get(&key) {
-                if *sent == slots && now.duration_since(*at) < self.config.resend_after {
-                    continue;
-                }
-            }
-            self.sent.insert(key, (slots, now));
+            self.sent.insert((worker.clone(), function.clone()), (slots, now));
             let event = match change {
                 Change::Grant { worker, function, slots } => ControlEvent::Grant { worker, function, slots },
                 Change::Revoke { worker, function } => ControlEvent::Revoke { worker, function },

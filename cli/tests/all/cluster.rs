@@ -130,7 +130,7 @@ async fn a_worker_killed_under_load_loses_no_call() {
 async fn sigterm_on_a_worker_finishes_what_it_has() {
     let mut cluster = Cluster::start(1).await;
     let dev = cluster.gateway.developer_with_app("dev", "demo").await;
-    cluster.gateway.deploy_example(&dev, "demo", "sleepy", "hostile", "timeout_ms=20000").await;
+    cluster.gateway.deploy_example(&dev, "demo", "sleepy", "hostile", "timeout_ms=20000&min_instances=2").await;
     cluster.until_served("/fn/demo/sleepy?mode=ok").await;
     let http = cluster.gateway.http.clone();
     let url = cluster.gateway.at("/fn/demo/sleepy?mode=nap&ms=1500");

@@ -43,7 +43,7 @@ pub struct Process {
 }
 
 impl Process {
-    fn spawn(args: &[String], amqp_url: &str) -> Process {
+    pub fn spawn(args: &[String], amqp_url: &str) -> Process {
         let mut child = Command::new(env!("CARGO_BIN_EXE_updraft"))
             .args(args)
             .env("UPDRAFT_AMQP_URL", amqp_url)

@@ -10,6 +10,7 @@
 //! | `flood` | prints 100,000 lines of 100 bytes, then answers `survived` | 200, log truncated |
 //! | `sleep` | sleeps for an hour | 504 at the deadline |
 //! | `nap` | sleeps `ms` milliseconds (query `ms`, default 1000), then answers `rested` | 200 |
+//! | `burn` | keeps a CPU busy for `ms` milliseconds (default 200), then answers `burnt` | 200 |
 //! | `ok` | answers `ok` | 200 |
 //!
 //! Any other mode is answered 400. `std::hint::black_box` keeps the optimizer from
@@ -44,10 +45,19 @@ fn handle(req: Request) -> Response {
             std::thread::sleep(Duration::from_millis(ms));
             Response::text("rested")
         }
+        Some("burn") => {
+            let ms = req.query_param("ms").and_then(|ms| ms.parse().ok()).unwrap_or(200);
+            let until = std::time::Instant::now() + Duration::from_millis(ms);
+            let mut counter = 0u64;
+            while std::time::Instant::now() < until {
+                counter = black_box(counter.wrapping_add(1));
+            }
+            Response::text("burnt")
+        }
         Some("ok") => Response::text("ok"),
         other => {
             let mode = other.unwrap_or("");
-            Response::text(format!("unknown mode {mode:?}; try loop, bomb, recurse, panic, flood, sleep, nap or ok\n"))
+            Response::text(format!("unknown mode {mode:?}; try loop, bomb, recurse, panic, flood, sleep, nap, burn or ok\n"))
                 .with_status(400)
         }
     }
