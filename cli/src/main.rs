@@ -6,6 +6,10 @@ mod data_dir;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc: invocations allocate and free many small objects across threads.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Updraft: a serverless platform for wasm32-wasip1 functions.
 #[derive(Parser)]
 #[command(name = "updraft", version, about)]
