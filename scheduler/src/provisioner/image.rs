@@ -82,5 +82,23 @@ pub(crate) async fn ensure_image(docker: &Docker, program: &Path) -> Result<Stri
         }
     }
     tracing::info!(%tag, "worker image built");
+    remove_older_images(docker, &tag).await;
     Ok(tag)
+}
+
+/// Removes worker images of earlier builds (those still used by a container stay).
+async fn remove_older_images(docker: &Docker, keep: &str) {
+    let filters = std::collections::HashMap::from([("label", vec![format!("{}=true", super::MANAGED_LABEL)])]);
+    let options = bollard::query_parameters::ListImagesOptionsBuilder::default().filters(&filters).build();
+    let Ok(images) = docker.list_images(Some(options)).await else { return };
+    for image in images {
+        if image.repo_tags.iter().any(|t| t == keep) {
+            continue;
+        }
+        for tag in image.repo_tags.iter().filter(|t| t.starts_with("updraft-worker:")) {
+            if docker.remove_image(tag, None::<bollard::query_parameters::RemoveImageOptions>, None).await.is_ok() {
+                tracing::info!(%tag, "removed an old worker image");
+            }
+        }
+    }
 }
