@@ -34,6 +34,18 @@ pub fn check_username(name: &str) -> Result<(), ApiError> {
     }
 }
 
+/// `Ok` for a valid role name: 1-64 characters a-z, 0-9, `-`, `_`.
+pub fn check_role(role: &str) -> Result<(), ApiError> {
+    let ok = !role.is_empty()
+        && role.len() <= 64
+        && role.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!("role {role:?} is invalid: use a-z, 0-9, '-', '_'")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

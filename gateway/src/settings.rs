@@ -183,12 +183,7 @@ fn check(s: &FunctionSettings, limits: &FunctionLimits) -> Result<(), ApiError> 
         return Err(ApiError::bad_request("roles apply only to auth=user functions"));
     }
     for role in &s.roles {
-        let ok = !role.is_empty()
-            && role.len() <= 64
-            && role.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_'));
-        if !ok {
-            return Err(ApiError::bad_request(format!("role {role:?} is invalid: use a-z, 0-9, '-', '_'")));
-        }
+        crate::names::check_role(role)?;
     }
     for origin in &s.cors_origins {
         let ok = origin == "*"

@@ -10,13 +10,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use futures::StreamExt;
 use lapin::options::*;
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
 use parking_lot::Mutex;
-use serde_json::json;
 use tokio::sync::oneshot;
 
 const AMQP: &str = "amqp://127.0.0.1:5672/%2f";
@@ -115,18 +114,6 @@ async fn raw_echo(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Durati
     Ok((all.len() as f64 / seconds as f64, p50))
 }
 
-fn wrk(url: &str, seconds: u64, connections: usize) -> anyhow::Result<(f64, String, u64)> {
-    let out = Command::new("wrk")
-        .args(["-t1", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency", url])
-        .output()
-        .context("running wrk")?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let field = |prefix: &str| text.lines().find_map(|l| l.trim().strip_prefix(prefix).map(|r| r.trim().to_owned()));
-    let rps = field("Requests/sec:").context("no rate in wrk output")?.parse()?;
-    let errors = field("Non-2xx or 3xx responses:").map_or(Ok(0), |n| n.parse())?;
-    Ok((rps, field("50%").unwrap_or_default(), errors))
-}
-
 async fn cluster_hello(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, String, u64)> {
     let bin = std::env::current_exe()?.parent().context("no directory")?.join("updraft");
     let data = tempfile::tempdir()?;
@@ -141,38 +128,10 @@ async fn cluster_hello(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, S
     let _gateway = spawn(&["gateway", "--listen", &format!("127.0.0.1:{port}"), "--data-dir", &data_dir])?;
     let _scheduler = spawn(&["scheduler"])?;
     let _worker = spawn(&["worker", "--id", "bench", "--cache-dir", &cache])?;
-    let http = reqwest::Client::new();
-    for _ in 0..100 {
-        if http.get(format!("{base}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let credentials = json!({ "username": "bench", "password": "bench-password" });
-    http.post(format!("{base}/v1/accounts")).json(&credentials).send().await?.error_for_status()?;
-    let token: serde_json::Value = http.post(format!("{base}/v1/tokens")).json(&credentials).send().await?.json().await?;
-    let token = token["token"].as_str().context("no token")?.to_owned();
-    http.post(format!("{base}/v1/apps")).bearer_auth(&token).json(&json!({ "name": "bench" })).send().await?.error_for_status()?;
-    http.put(format!("{base}/v1/apps/bench/functions/hello?max_instances=64"))
-        .bearer_auth(&token)
-        .body(updraft_benches::example_module("hello")?)
-        .send()
-        .await?
-        .error_for_status()?;
-    let url = format!("{base}/fn/bench/hello");
-    let mut ready = false;
-    for _ in 0..100 {
-        if http.get(&url).send().await.map(|r| r.status() == 200).unwrap_or(false) {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    if !ready {
-        bail!("the cluster never served hello");
-    }
-    let _ = wrk(&url, 2, in_flight)?;
-    wrk(&url, seconds, in_flight)
+    let url = updraft_benches::deploy_hello(&base).await?;
+    let _ = updraft_benches::wrk(&url, 2, in_flight)?;
+    let run = updraft_benches::wrk(&url, seconds, in_flight)?;
+    Ok((run.rps, run.p50, run.errors))
 }
 
 #[tokio::main]

@@ -10,7 +10,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use serde_json::json;
 
 struct Killed(Child);
 
@@ -19,14 +18,6 @@ impl Drop for Killed {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-#[derive(Debug)]
-struct Run {
-    rps: f64,
-    p50: String,
-    p99: String,
-    errors: u64,
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -49,56 +40,18 @@ async fn wait_ready(url: &str) -> anyhow::Result<()> {
     bail!("{url} never answered")
 }
 
-fn wrk(url: &str, seconds: u32, connections: u32) -> anyhow::Result<Run> {
-    let out = Command::new("wrk")
-        .args(["-t1", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency", url])
-        .output()
-        .context("running wrk (apt-get install wrk)")?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let field = |prefix: &str| {
-        text.lines().find_map(|l| l.trim().strip_prefix(prefix).map(|rest| rest.trim().to_owned()))
-    };
-    let rps = field("Requests/sec:").context("no Requests/sec in wrk output")?.parse()?;
-    let p50 = field("50%").unwrap_or_default();
-    let p99 = field("99%").unwrap_or_default();
-    let errors = field("Non-2xx or 3xx responses:").map_or(Ok(0), |n| n.parse())?;
-    Ok(Run { rps, p50, p99, errors })
-}
-
-async fn deploy_hello(base: &str) -> anyhow::Result<String> {
-    let http = reqwest::Client::new();
-    let credentials = json!({ "username": "bench", "password": "bench-password" });
-    http.post(format!("{base}/v1/accounts")).json(&credentials).send().await?.error_for_status()?;
-    let token: serde_json::Value = http.post(format!("{base}/v1/tokens")).json(&credentials).send().await?.json().await?;
-    let token = token["token"].as_str().context("no token")?.to_owned();
-    http.post(format!("{base}/v1/apps")).bearer_auth(&token).json(&json!({ "name": "bench" })).send().await?.error_for_status()?;
-    http.put(format!("{base}/v1/apps/bench/functions/hello?max_instances=64"))
-        .bearer_auth(&token)
-        .header("content-type", "application/wasm")
-        .body(updraft_benches::example_module("hello")?)
-        .send()
-        .await?
-        .error_for_status()?;
-    let url = format!("{base}/fn/bench/hello");
-    let first = reqwest::get(&url).await?.text().await?;
-    if first != "Hello, world!\n" {
-        bail!("hello answered {first:?}");
-    }
-    Ok(url)
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let seconds: u32 = args.next().map_or(Ok(10), |s| s.parse())?;
-    let connections: u32 = args.next().map_or(Ok(64), |s| s.parse())?;
+    let seconds: u64 = args.next().map_or(Ok(10), |s| s.parse())?;
+    let connections: usize = args.next().map_or(Ok(64), |s| s.parse())?;
     let bin = release_dir()?;
 
     let port = free_port()?;
     let bare = Killed(Command::new(bin.join("bare_hello")).arg(format!("127.0.0.1:{port}")).spawn().context("bare_hello")?);
     let bare_url = format!("http://127.0.0.1:{port}/");
     wait_ready(&bare_url).await?;
-    let baseline = wrk(&bare_url, seconds, connections)?;
+    let baseline = updraft_benches::wrk(&bare_url, seconds, connections)?;
     drop(bare);
 
     let data = tempfile::tempdir()?;
@@ -113,10 +66,9 @@ async fn main() -> anyhow::Result<()> {
             .spawn()
             .context("updraft (cargo build --release -p updraft-cli)")?,
     );
-    wait_ready(&format!("{base}/healthz")).await?;
-    let url = deploy_hello(&base).await?;
-    let _ = wrk(&url, 2, connections)?; // warm-up
-    let measured = wrk(&url, seconds, connections)?;
+    let url = updraft_benches::deploy_hello(&base).await?;
+    let _ = updraft_benches::wrk(&url, 2, connections)?; // warm-up
+    let measured = updraft_benches::wrk(&url, seconds, connections)?;
     drop(updraft);
 
     println!("load bench: wrk -t1 -c{connections} -d{seconds}s, same machine, same run");

@@ -93,7 +93,8 @@ impl Drop for Process {
 /// Gateway + scheduler + workers.
 pub struct Cluster {
     pub gateway: Server,
-    pub scheduler: Process,
+    /// Kept for its lifetime: dropping it stops the scheduler.
+    _scheduler: Process,
     pub workers: Vec<Process>,
     pub vhost: Vhost,
     dir: tempfile::TempDir,
@@ -111,7 +112,7 @@ impl Cluster {
         )
         .await;
         let scheduler = Process::spawn(&["scheduler".into(), "--provisioner".into(), "none".into()], &vhost.url());
-        let mut cluster = Cluster { gateway, scheduler, workers: Vec::new(), vhost, dir };
+        let mut cluster = Cluster { gateway, _scheduler: scheduler, workers: Vec::new(), vhost, dir };
         for _ in 0..workers {
             cluster.add_worker();
         }

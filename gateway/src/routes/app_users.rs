@@ -124,12 +124,7 @@ pub(crate) async fn set_roles(
 ) -> Result<Json<Value>, ApiError> {
     gateway.owned_app(&developer, &app)?;
     for role in &roles {
-        let ok = !role.is_empty()
-            && role.len() <= 64
-            && role.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_'));
-        if !ok {
-            return Err(ApiError::bad_request(format!("role {role:?} is invalid: use a-z, 0-9, '-', '_'")));
-        }
+        crate::names::check_role(role)?;
     }
     let user = gateway.db().set_app_user_roles(&app, &username, &roles)?;
     gateway.sessions().set_roles(&user.id, &user.roles);
