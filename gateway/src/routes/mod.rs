@@ -47,6 +47,8 @@ pub(crate) fn router(gateway: Gateway) -> Router {
         .route("/fn/{app}/{function}", any(invoke))
         .route("/fn/{app}/{function}/", any(invoke))
         .route("/fn/{app}/{function}/{*path}", any(invoke))
+        .merge(crate::console::routes())
+        .merge(crate::openapi::routes())
         .fallback(ops::not_found)
         .layer(axum::middleware::map_request(|request| async move { crate::drain::draining(request) }))
         .with_state(gateway)
