@@ -11,6 +11,8 @@ use updraft_store::{Db, NewLogLine};
 const QUEUE_CAPACITY: usize = 16 * 1024;
 /// Most records per write transaction.
 const BATCH: usize = 4096;
+/// How long the writer gathers records before a write: logs appear at most this late.
+const GATHER: Duration = Duration::from_millis(50);
 /// How long records are kept.
 pub const LOG_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Most records kept per function.
@@ -40,8 +42,9 @@ impl LogSink for StoreLogSink {
 }
 
 async fn write_loop(db: Db, mut receiver: mpsc::Receiver<InvocationLogs>) {
-    let mut batch = Vec::with_capacity(64);
+    let mut batch = Vec::with_capacity(256);
     while receiver.recv_many(&mut batch, 256).await > 0 {
+        gather(&mut receiver, &mut batch).await;
         let lines: Vec<NewLogLine> = batch.drain(..).flat_map(rows).collect();
         let db = db.clone();
         let written = tokio::task::spawn_blocking(move || {
@@ -52,6 +55,18 @@ async fn write_loop(db: Db, mut receiver: mpsc::Receiver<InvocationLogs>) {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::error!(%error, "writing logs failed"),
             Err(error) => tracing::error!(%error, "log writer task failed"),
+        }
+    }
+}
+
+/// Keeps receiving for [`GATHER`] after the first record (or until [`BATCH`] invocations
+/// wait): one transaction then carries many invocations, and its commit is paid once.
+async fn gather(receiver: &mut mpsc::Receiver<InvocationLogs>, batch: &mut Vec<InvocationLogs>) {
+    let until = tokio::time::Instant::now() + GATHER;
+    while batch.len() < BATCH {
+        match tokio::time::timeout_at(until, receiver.recv_many(batch, 256)).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
         }
     }
 }

@@ -35,6 +35,8 @@ impl Db {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // 32 MiB of page cache (negative: KiB), so batches of log records do not spill.
+        conn.pragma_update(None, "cache_size", -32 * 1024)?;
         migrate(&mut conn)?;
         Ok(Db { conn: Arc::new(Mutex::new(conn)) })
     }

@@ -203,7 +203,15 @@ async fn new_build_deploy_invoke_logs_rollback_rm() {
     assert_eq!(dev.ok(&["invoke", "demo/greet?name=Ann"]), "Hello, Ann!\n");
     let queued = dev.ok(&["invoke", "demo/greet", "--async"]);
     assert!(queued.starts_with("Queued as invocation "), "{queued}");
-    let logs = dev.ok(&["logs", "demo/greet"]);
+    // Logs are written in batches a few milliseconds after the call.
+    let mut logs = String::new();
+    for _ in 0..50 {
+        logs = dev.ok(&["logs", "demo/greet"]);
+        if logs.contains("greeting Ann") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     assert!(logs.contains("INFO ") && logs.contains("greeting Ann"), "{logs}");
     let records = dev.json(&["logs", "demo/greet", "--level", "warn"]);
     assert_eq!(records["logs"].as_array().unwrap().len(), 0, "{records}");
