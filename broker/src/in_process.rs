@@ -12,7 +12,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::{
     Broker, BrokerError, ControlMessage, Delivery, DeliveryHandle, DeliveryStream, FunctionKey, Handler, Heartbeat,
-    InlineConsumer, Invocation, InvocationResult, Reply, RpcHandler, RpcService, RETRY_DELAYS,
+    InlineConsumer, Invocation, InvocationResult, MailEnvelope, Reply, RpcHandler, RpcService, RETRY_DELAYS,
 };
 
 /// Default most calls waiting per function (DESIGN §7).
@@ -41,6 +41,7 @@ pub struct InProcessBroker {
     heartbeats: broadcast::Sender<Heartbeat>,
     results: Channel<InvocationResult>,
     logs: Channel<Vec<u8>>,
+    mail: Channel<MailEnvelope>,
     rpc: Mutex<HashMap<RpcService, Arc<dyn RpcHandler>>>,
 }
 
@@ -89,6 +90,7 @@ impl InProcessBroker {
             heartbeats,
             results: Channel::new(),
             logs: Channel::new(),
+            mail: Channel::new(),
             rpc: Mutex::new(HashMap::new()),
         }
     }
@@ -213,6 +215,14 @@ impl Broker for InProcessBroker {
 
     async fn consume_logs(&self, handler: Arc<dyn Handler<Vec<u8>>>) -> Result<(), BrokerError> {
         self.logs.consume(handler)
+    }
+
+    async fn publish_mail(&self, mail: MailEnvelope) -> Result<(), BrokerError> {
+        self.mail.send(mail)
+    }
+
+    async fn consume_mail(&self, handler: Arc<dyn Handler<MailEnvelope>>) -> Result<(), BrokerError> {
+        self.mail.consume(handler)
     }
 
     async fn rpc(&self, service: RpcService, request: Vec<u8>, timeout: Duration) -> Result<Vec<u8>, BrokerError> {

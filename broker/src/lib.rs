@@ -129,6 +129,13 @@ pub trait Broker: Send + Sync + 'static {
     /// Control plane: consumes log batches.
     async fn consume_logs(&self, handler: std::sync::Arc<dyn Handler<Vec<u8>>>) -> Result<(), BrokerError>;
 
+    /// Worker: hands a queued mail ([`MailEnvelope`]) to the control plane; returns once
+    /// the broker holds it durably.
+    async fn publish_mail(&self, mail: MailEnvelope) -> Result<(), BrokerError>;
+
+    /// Control plane: consumes queued mail (acknowledged after `handler` stored each).
+    async fn consume_mail(&self, handler: std::sync::Arc<dyn Handler<MailEnvelope>>) -> Result<(), BrokerError>;
+
     /// Asks an RPC service; fails after `timeout`.
     async fn rpc(&self, service: RpcService, request: Vec<u8>, timeout: std::time::Duration) -> Result<Vec<u8>, BrokerError>;
 

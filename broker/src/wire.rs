@@ -1,7 +1,7 @@
 //! Bodies of the control plane's RPC services and of log batches (versioned, MessagePack).
 
 use serde::{Deserialize, Serialize};
-use updraft_abi::{ServiceError, User};
+use updraft_abi::{MailMessage, ServiceError, User};
 
 use crate::{FunctionKey, FunctionSpec};
 
@@ -79,6 +79,22 @@ pub enum ServiceResponse {
     Ok(#[serde(with = "serde_bytes")] Vec<u8>),
     /// The service's error.
     Err(ServiceError),
+}
+
+/// A mail a function queued, from a worker to `updraft.mail` (persistent): the gateway
+/// puts it in its outbox under `id`, once however often it is delivered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailEnvelope {
+    /// Message version.
+    pub version: u32,
+    /// The id `mail.send` returned to the function.
+    pub id: String,
+    /// App.
+    pub app: String,
+    /// Function.
+    pub function: String,
+    /// The message, validated by the worker.
+    pub message: MailMessage,
 }
 
 /// Logs of finished invocations, from a worker to `updraft.logs`.

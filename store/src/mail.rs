@@ -81,9 +81,10 @@ const COLUMNS: &str = "id, app, function, message, status, attempts, next_attemp
 
 impl Db {
     /// Puts a message in the outbox, due now.
+    /// (An id already in the outbox is left as it is: a redelivered message is stored once.)
     pub fn enqueue_mail(&self, id: &str, app: &str, function: &str, message: &[u8], now_ms: i64) -> Result<(), StoreError> {
         self.conn().execute(
-            "INSERT INTO mail_outbox (id, app, function, message, status, attempts, next_attempt_ms, created_ms)
+            "INSERT OR IGNORE INTO mail_outbox (id, app, function, message, status, attempts, next_attempt_ms, created_ms)
              VALUES (?1, ?2, ?3, ?4, 'queued', 0, ?5, ?5)",
             params![id, app, function, message, now_ms],
         )?;

@@ -14,11 +14,13 @@ mod config;
 mod execute;
 mod grants;
 mod heartbeat;
+mod mail;
 mod remote;
 mod retries;
 mod worker;
 
 pub use config::{WorkerConfig, DEFAULT_WORKER_ID};
 pub use heartbeat::HEARTBEAT_INTERVAL;
+pub use mail::BrokerOutbox;
 pub use remote::{wire_context, BrokerLogSink, RemoteControlPlane, RemoteServices};
 pub use worker::{Worker, WorkerDeps};

@@ -1,6 +1,7 @@
 //! What a cluster worker asks of the control plane over RabbitMQ: specs and module bytes
-//! (`updraft.modules`), every Class-A service call (`updraft.services`), and where its
-//! logs go (`updraft.logs`). A cluster worker owns no state.
+//! (`updraft.modules`), the Class-A service calls that read or write state
+//! (`updraft.services`), and where its logs (`updraft.logs`) and mail (`updraft.mail`,
+//! see [`BrokerOutbox`](crate::BrokerOutbox)) go. A cluster worker owns no state.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,7 +13,8 @@ use updraft_broker::{
     unix_ms_after, Broker, BrokerError, FunctionDirectory, FunctionKey, FunctionSpec, LogBatch, LogEntry, ModuleSource,
     ModulesRequest, ModulesResponse, RpcService, ServiceRequest, ServiceResponse, WireContext, MESSAGE_VERSION,
 };
-use updraft_host::{CallContext, InvocationLogs, LogSink, Service, ServiceRegistry};
+use updraft_host::services::MailService;
+use updraft_host::{CallContext, InvocationLogs, LogSink, Service, ServiceRegistry, DEFAULT_MAILS_PER_MINUTE};
 
 /// How long a spec lookup may take.
 const SPEC_TIMEOUT: Duration = Duration::from_secs(10);
@@ -71,7 +73,8 @@ pub struct RemoteServices {
 }
 
 impl RemoteServices {
-    /// A registry whose every ABI v1 service is asked over `broker`.
+    /// A registry whose every ABI v1 service is asked over `broker`; `mail.send` is
+    /// published to `updraft.mail`.
     pub fn registry(broker: Arc<dyn Broker>, max_payload: usize) -> ServiceRegistry {
         let names = [
             service::AUTH_USER,
@@ -82,10 +85,11 @@ impl RemoteServices {
             service::KV_SET,
             service::KV_DELETE,
             service::KV_LIST,
-            service::MAIL_SEND,
             service::FN_CALL,
         ];
         let mut registry = ServiceRegistry::new(max_payload);
+        let outbox = crate::BrokerOutbox::new(broker.clone(), DEFAULT_MAILS_PER_MINUTE);
+        registry.register(&[service::MAIL_SEND], Arc::new(MailService::new(Arc::new(outbox))));
         registry.register(&names, Arc::new(RemoteServices { broker }));
         registry
     }

@@ -23,7 +23,7 @@ use self::link::{unavailable, Link, Session};
 use self::replies::Replies;
 use crate::{
     Broker, BrokerError, ControlMessage, DeliveryStream, FunctionKey, Handler, Heartbeat, Invocation,
-    InvocationResult, Reply, RpcHandler, RpcService, DEFAULT_QUEUE_CAPACITY,
+    InvocationResult, MailEnvelope, Reply, RpcHandler, RpcService, DEFAULT_QUEUE_CAPACITY,
 };
 
 /// How long past an invocation's deadline a caller waits for a reply already under way.
@@ -257,6 +257,23 @@ impl Broker for AmqpBroker {
         subscribe::work_queue(self.link.clone(), topology::LOGS_QUEUE, 16, move |delivery| {
             let handler = handler.clone();
             async move { handler.handle(delivery.data).await }
+        });
+        Ok(())
+    }
+
+    async fn publish_mail(&self, mail: MailEnvelope) -> Result<(), BrokerError> {
+        self.publish_confirmed("", topology::MAIL_QUEUE, &encode(&mail)?, persistent()).await
+    }
+
+    async fn consume_mail(&self, handler: Arc<dyn Handler<MailEnvelope>>) -> Result<(), BrokerError> {
+        subscribe::work_queue(self.link.clone(), topology::MAIL_QUEUE, 16, move |delivery| {
+            let handler = handler.clone();
+            async move {
+                match decode::<MailEnvelope>(&delivery.data) {
+                    Ok(mail) => handler.handle(mail).await,
+                    Err(error) => tracing::warn!(%error, "undecodable mail dropped"),
+                }
+            }
         });
         Ok(())
     }

@@ -19,6 +19,8 @@ pub(crate) const HEARTBEAT_EXCHANGE: &str = "updraft.heartbeat";
 pub(crate) const RESULTS_QUEUE: &str = "updraft.results";
 /// Queue of log batches, for the gateway.
 pub(crate) const LOGS_QUEUE: &str = "updraft.logs";
+/// Queue of mail queued by functions, for the gateway's outbox.
+pub(crate) const MAIL_QUEUE: &str = "updraft.mail";
 /// Most dead letters kept in a function's dead-letter queue (the store keeps them all).
 const DEAD_QUEUE_MAX_LENGTH: i64 = 10_000;
 
@@ -59,7 +61,7 @@ pub(crate) async fn declare_base(channel: &Channel) -> lapin::Result<()> {
     exchange(channel, DEAD_EXCHANGE, ExchangeKind::Direct).await?;
     exchange(channel, CONTROL_EXCHANGE, ExchangeKind::Topic).await?;
     exchange(channel, HEARTBEAT_EXCHANGE, ExchangeKind::Fanout).await?;
-    for queue in [RESULTS_QUEUE, LOGS_QUEUE, RpcService::Modules.queue(), RpcService::Services.queue()] {
+    for queue in [RESULTS_QUEUE, LOGS_QUEUE, MAIL_QUEUE, RpcService::Modules.queue(), RpcService::Services.queue()] {
         channel.queue_declare(queue.into(), durable_queue(), FieldTable::default()).await?;
     }
     // A retry step: a fanout exchange into a queue whose messages, after the step's

@@ -86,10 +86,10 @@ impl ControlPlane {
             max_backoff: Duration::from_millis(args.mail_max_backoff_ms),
             ..MailerConfig::new(args.smtp_url.clone(), args.mail_from.clone())
         };
-        let delivery = gateway.mail_delivery(mailer, mail_wake).map_err(|e| anyhow::anyhow!(e))?;
+        let delivery = gateway.mail_delivery(mailer, mail_wake.clone()).map_err(|e| anyhow::anyhow!(e))?;
         tokio::spawn(delivery.run());
         let logs = Arc::new(StoreLogSink::start(db.clone()));
-        gateway.serve_workers(services.clone(), logs.clone()).await.map_err(|e| anyhow::anyhow!(e.message))?;
+        gateway.serve_workers(services.clone(), logs.clone(), mail_wake.clone()).await.map_err(|e| anyhow::anyhow!(e.message))?;
         Ok(ControlPlane { gateway, runtime, services, logs, listener, public_url })
     }
 

@@ -145,3 +145,42 @@ async fn sigterm_on_a_worker_finishes_what_it_has() {
         assert_eq!(response.text().await.unwrap(), "rested");
     }
 }
+
+#[tokio::test]
+async fn mail_from_a_worker_travels_over_the_mail_queue_to_the_gateways_mailer() {
+    let sink = crate::support::SmtpSink::start(crate::support::free_port());
+    let smtp = sink.url();
+    let cluster = Cluster::start_with(1, &["--smtp-url", &smtp, "--mail-from", "Site <site@example.com>"]).await;
+    let server = &cluster.gateway;
+    let dev = server.developer_with_app("dev", "site").await;
+    server.deploy_example(&dev, "site", "contact", "contact", "").await;
+
+    let form = serde_json::json!({ "name": "Ada", "email": "visitor@example.com", "message": "Hello over RabbitMQ" });
+    let queued = Server::eventually(Duration::from_secs(30), || async {
+        let response = server.http.post(server.at("/fn/site/contact")).json(&form).send().await.ok()?;
+        (response.status() == 202).then_some(())
+    })
+    .await;
+    assert!(queued.is_some(), "the contact function queued the mail");
+
+    let received = Server::eventually(Duration::from_secs(20), || async {
+        let got = sink.received();
+        (!got.is_empty()).then_some(got)
+    })
+    .await
+    .expect("the mail arrived at the SMTP server");
+    assert_eq!(received.len(), 1, "delivered once");
+    assert_eq!(received[0]["mail_from"], "site@example.com");
+    assert!(received[0]["data"].as_str().unwrap().contains("Hello over RabbitMQ"));
+    let sent: Value = server.http.get(server.at("/v1/apps/site/mail?status=sent")).bearer_auth(&dev).send().await.unwrap().json().await.unwrap();
+    assert_eq!(sent["mail"].as_array().unwrap().len(), 1, "{sent}");
+
+    // The worker published to the durable mail queue, and the gateway took it off.
+    let listed = std::process::Command::new("rabbitmqctl")
+        .args(["list_queues", "-q", "-p", &cluster.vhost.name, "name", "durable", "messages"])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout).to_string();
+    let mail_queue = listed.lines().find(|l| l.split_whitespace().next() == Some("updraft.mail"));
+    assert_eq!(mail_queue.map(|l| l.split_whitespace().collect::<Vec<_>>()), Some(vec!["updraft.mail", "true", "0"]), "{listed}");
+}

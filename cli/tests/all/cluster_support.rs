@@ -102,15 +102,18 @@ pub struct Cluster {
 
 impl Cluster {
     pub async fn start(workers: usize) -> Cluster {
+        Cluster::start_with(workers, &[]).await
+    }
+
+    /// A cluster whose gateway gets `gateway_args` too.
+    pub async fn start_with(workers: usize, gateway_args: &[&str]) -> Cluster {
         let vhost = Vhost::create();
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let gateway = Server::start_command(
-            "gateway",
-            &["--listen", &format!("127.0.0.1:{port}"), "--amqp-url", &vhost.url()],
-            &dir.path().join("gateway"),
-        )
-        .await;
+        let (listen, url) = (format!("127.0.0.1:{port}"), vhost.url());
+        let mut args = vec!["--listen", listen.as_str(), "--amqp-url", url.as_str()];
+        args.extend_from_slice(gateway_args);
+        let gateway = Server::start_command("gateway", &args, &dir.path().join("gateway")).await;
         let scheduler = Process::spawn(&["scheduler".into(), "--provisioner".into(), "none".into()], &vhost.url());
         let mut cluster = Cluster { gateway, _scheduler: scheduler, workers: Vec::new(), vhost, dir };
         for _ in 0..workers {
