@@ -137,6 +137,24 @@ impl AmqpBroker {
             .map_err(unavailable)
     }
 
+    /// Consumes a work queue of MessagePack bodies of `T`; an undecodable one is dropped.
+    fn consume_decoded<T: DeserializeOwned + Send + 'static>(
+        &self,
+        queue: &'static str,
+        prefetch: u16,
+        handler: Arc<dyn Handler<T>>,
+    ) {
+        subscribe::work_queue(self.link.clone(), queue, prefetch, move |delivery| {
+            let handler = handler.clone();
+            async move {
+                match decode::<T>(&delivery.data) {
+                    Ok(message) => handler.handle(message).await,
+                    Err(error) => tracing::warn!(%error, queue, "undecodable message dropped"),
+                }
+            }
+        });
+    }
+
     fn hold(&self, function: &FunctionKey) -> Result<Outstanding, BrokerError> {
         let mut counts = self.outstanding.lock();
         let count = counts.entry(function.clone()).or_insert(0);
@@ -229,15 +247,7 @@ impl Broker for AmqpBroker {
     }
 
     async fn consume_results(&self, handler: Arc<dyn Handler<InvocationResult>>) -> Result<(), BrokerError> {
-        subscribe::work_queue(self.link.clone(), topology::RESULTS_QUEUE, 64, move |delivery| {
-            let handler = handler.clone();
-            async move {
-                match decode::<InvocationResult>(&delivery.data) {
-                    Ok(result) => handler.handle(result).await,
-                    Err(error) => tracing::warn!(%error, "undecodable result dropped"),
-                }
-            }
-        });
+        self.consume_decoded(topology::RESULTS_QUEUE, 64, handler);
         Ok(())
     }
 
@@ -266,15 +276,7 @@ impl Broker for AmqpBroker {
     }
 
     async fn consume_mail(&self, handler: Arc<dyn Handler<MailEnvelope>>) -> Result<(), BrokerError> {
-        subscribe::work_queue(self.link.clone(), topology::MAIL_QUEUE, 16, move |delivery| {
-            let handler = handler.clone();
-            async move {
-                match decode::<MailEnvelope>(&delivery.data) {
-                    Ok(mail) => handler.handle(mail).await,
-                    Err(error) => tracing::warn!(%error, "undecodable mail dropped"),
-                }
-            }
-        });
+        self.consume_decoded(topology::MAIL_QUEUE, 16, handler);
         Ok(())
     }
 
