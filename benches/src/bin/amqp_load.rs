@@ -1,6 +1,8 @@
 //! Cluster load bench: `hello` through gateway -> RabbitMQ -> worker -> reply, against a
 //! raw lapin RPC echo over the same broker with the same message size and the same
-//! concurrency, in one run. Prints both rates, their ratio and the added p50 latency.
+//! concurrency, in one run. The echo runs twice: with server and callers in one process
+//! on one connection, and with the server in a process of its own, as a worker is.
+//! Prints the rates, the ratios and the p50 latencies.
 //!
 //! Usage: amqp_load [SECONDS] [IN_FLIGHT]  (defaults 10 and 64; needs a running
 //! RabbitMQ on 127.0.0.1, `wrk`, and a release build of `updraft`)
@@ -31,21 +33,17 @@ impl Drop for Killed {
     }
 }
 
-/// Raw request-reply through RabbitMQ: an echo consumer (prefetch = in flight) and
-/// `in_flight` callers with a shared reply queue. Returns (req/s, p50).
-async fn raw_echo(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Duration)> {
-    let conn = Connection::connect(AMQP, ConnectionProperties::default()).await?;
+/// Serves a raw echo on `queue` (prefetch = `in_flight`): each request is answered in its
+/// own task with the request's bytes, then acknowledged, like a worker does.
+async fn echo_server(conn: &Connection, queue: &str, in_flight: usize) -> anyhow::Result<()> {
     let server = conn.create_channel().await?;
-    let queue = format!("updraft.bench.echo.{:08x}", rand::random::<u32>());
     let options = QueueDeclareOptions { auto_delete: true, ..Default::default() };
-    server.queue_declare(queue.as_str().into(), options, FieldTable::default()).await?;
+    server.queue_declare(queue.into(), options, FieldTable::default()).await?;
     server.basic_qos(in_flight as u16, BasicQosOptions::default()).await?;
-    let mut requests = server.basic_consume(queue.as_str().into(), "".into(), BasicConsumeOptions::default(), FieldTable::default()).await?;
-    let echo = server.clone();
+    let mut requests = server.basic_consume(queue.into(), "".into(), BasicConsumeOptions::default(), FieldTable::default()).await?;
     tokio::spawn(async move {
-        // Like a worker: each request handled in its own task.
         while let Some(Ok(delivery)) = requests.next().await {
-            let echo = echo.clone();
+            let echo = server.clone();
             tokio::spawn(async move {
                 let (Some(to), Some(id)) = (delivery.properties.reply_to().clone(), delivery.properties.correlation_id().clone())
                 else {
@@ -57,7 +55,12 @@ async fn raw_echo(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Durati
             });
         }
     });
+    Ok(())
+}
 
+/// `in_flight` callers with a shared reply queue, each sending its next request when the
+/// last one is answered, for `seconds`. Returns (req/s, p50).
+async fn echo_client(conn: &Connection, queue: &str, seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Duration)> {
     let client = conn.create_channel().await?;
     let reply = client
         .queue_declare("".into(), QueueDeclareOptions { exclusive: true, ..Default::default() }, FieldTable::default())
@@ -69,10 +72,9 @@ async fn raw_echo(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Durati
     let routed = pending.clone();
     tokio::spawn(async move {
         while let Some(Ok(delivery)) = replies.next().await {
-            if let Some(id) = delivery.properties.correlation_id() {
-                if let Some(tx) = routed.lock().remove(id.as_str()) {
-                    let _ = tx.send(());
-                }
+            let waiter = delivery.properties.correlation_id().as_ref().and_then(|id| routed.lock().remove(id.as_str()));
+            if let Some(tx) = waiter {
+                let _ = tx.send(());
             }
         }
     });
@@ -82,7 +84,7 @@ async fn raw_echo(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Durati
     let callers: Vec<_> = (0..in_flight)
         .map(|c| {
             let (client, pending, payload, queue, reply_queue) =
-                (client.clone(), pending.clone(), payload.clone(), queue.clone(), reply_queue.clone());
+                (client.clone(), pending.clone(), payload.clone(), queue.to_owned(), reply_queue.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut n = 0u64;
@@ -114,6 +116,36 @@ async fn raw_echo(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Durati
     Ok((all.len() as f64 / seconds as f64, p50))
 }
 
+fn echo_queue() -> String {
+    format!("updraft.bench.echo.{:08x}", rand::random::<u32>())
+}
+
+/// Raw request-reply with the echo server and the callers in this process, on one
+/// connection (the cheapest form: one lapin IO thread serves both ends).
+async fn raw_echo(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Duration)> {
+    let conn = Connection::connect(AMQP, ConnectionProperties::default()).await?;
+    let queue = echo_queue();
+    echo_server(&conn, &queue, in_flight).await?;
+    echo_client(&conn, &queue, seconds, in_flight).await
+}
+
+/// Raw request-reply with the echo server in a process of its own, as a worker is.
+async fn raw_echo_two_processes(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Duration)> {
+    let queue = echo_queue();
+    let exe = std::env::current_exe()?;
+    let _server = Killed(Command::new(exe).args(["echo-server", &queue, &in_flight.to_string()]).spawn()?);
+    let conn = Connection::connect(AMQP, ConnectionProperties::default()).await?;
+    // A passive declare of a queue not there yet closes its channel: one per try.
+    for _ in 0..100 {
+        let passive = QueueDeclareOptions { passive: true, ..Default::default() };
+        match conn.create_channel().await?.queue_declare(queue.as_str().into(), passive, FieldTable::default()).await {
+            Ok(q) if q.consumer_count() > 0 => break,
+            _ => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    echo_client(&conn, &queue, seconds, in_flight).await
+}
+
 async fn cluster_hello(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, String, u64)> {
     let bin = std::env::current_exe()?.parent().context("no directory")?.join("updraft");
     let data = tempfile::tempdir()?;
@@ -136,14 +168,22 @@ async fn cluster_hello(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, S
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("echo-server") {
+        let (queue, in_flight) = (args.nth(1).context("queue")?, args.next().context("in flight")?.parse()?);
+        let conn = Connection::connect(AMQP, ConnectionProperties::default()).await?;
+        echo_server(&conn, &queue, in_flight).await?;
+        return std::future::pending().await;
+    }
     let seconds: u64 = args.next().map_or(Ok(10), |s| s.parse())?;
     let in_flight: usize = args.next().map_or(Ok(64), |s| s.parse())?;
     let (raw_rps, raw_p50) = raw_echo(seconds, in_flight).await?;
+    let (split_rps, split_p50) = raw_echo_two_processes(seconds, in_flight).await?;
     let (rps, p50, errors) = cluster_hello(seconds, in_flight).await?;
     println!("cluster bench: {in_flight} in flight, {seconds}s each, same RabbitMQ, same run");
-    println!("raw lapin RPC echo ({MESSAGE_BYTES} B):      {raw_rps:>9.0} req/s   p50 {raw_p50:?}");
-    println!("updraft gateway->RabbitMQ->worker hello: {rps:>9.0} req/s   p50 {p50}   errors {errors}");
-    println!("ratio updraft/raw: {:.2}", rps / raw_rps);
+    println!("raw lapin RPC echo ({MESSAGE_BYTES} B), one process:   {raw_rps:>9.0} req/s   p50 {raw_p50:?}");
+    println!("raw lapin RPC echo ({MESSAGE_BYTES} B), two processes: {split_rps:>9.0} req/s   p50 {split_p50:?}");
+    println!("updraft gateway->RabbitMQ->worker hello:      {rps:>9.0} req/s   p50 {p50}   errors {errors}");
+    println!("ratio updraft/raw: {:.2} (one process), {:.2} (two processes)", rps / raw_rps, rps / split_rps);
     Ok(())
 }
