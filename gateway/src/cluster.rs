@@ -10,8 +10,8 @@ use updraft_broker::{
     RpcHandler, RpcService, ServiceRequest, ServiceResponse,
 };
 use updraft_abi::LogLevel;
-use tokio::sync::Notify;
-use updraft_host::{CallContext, InvocationLogs, LogLine, LogSink, ServiceRegistry, SqliteOutbox, DEFAULT_MAILS_PER_MINUTE};
+use updraft_host::services::MailOutbox;
+use updraft_host::{CallContext, InvocationLogs, LogLine, LogSink, ServiceRegistry, SqliteOutbox};
 
 use crate::{ApiError, Gateway, GatewayDirectory, ResultRecorder};
 
@@ -101,7 +101,7 @@ impl Handler<Vec<u8>> for Logs {
 
 /// Mail queued by cluster workers, into the outbox.
 struct Mail {
-    outbox: SqliteOutbox,
+    outbox: Arc<SqliteOutbox>,
 }
 
 #[async_trait::async_trait]
@@ -110,7 +110,7 @@ impl Handler<MailEnvelope> for Mail {
         // The message stays unacknowledged until stored; a store that keeps failing is
         // retried with backoff rather than losing the mail.
         let mut backoff = std::time::Duration::from_millis(100);
-        while let Err(error) = self.outbox.accept(&mail.id, &mail.app, &mail.function, &mail.message).await {
+        while let Err(error) = self.outbox.enqueue(&mail.id, &mail.app, &mail.function, &mail.message).await {
             tracing::error!(id = %mail.id, %error, "queued mail not stored yet; retrying");
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(std::time::Duration::from_secs(10));
@@ -120,13 +120,12 @@ impl Handler<MailEnvelope> for Mail {
 
 impl Gateway {
     /// Stores async results (both modes) and, for cluster mode, serves workers: RPCs,
-    /// shipped logs, queued mail (into the outbox whose delivery loop waits on
-    /// `mail_wake`), declared queues.
+    /// shipped logs, queued mail (into `outbox`), declared queues.
     pub async fn serve_workers(
         &self,
         services: Arc<ServiceRegistry>,
         logs: Arc<dyn LogSink>,
-        mail_wake: Arc<Notify>,
+        outbox: Arc<SqliteOutbox>,
     ) -> Result<(), ApiError> {
         let broker = self.broker();
         let unavailable = |e: updraft_broker::BrokerError| ApiError::internal(e);
@@ -135,7 +134,6 @@ impl Gateway {
         broker.serve_rpc(RpcService::Modules, Arc::new(Modules { directory })).await.map_err(unavailable)?;
         broker.serve_rpc(RpcService::Services, Arc::new(Services { registry: services })).await.map_err(unavailable)?;
         broker.consume_logs(Arc::new(Logs { sink: logs })).await.map_err(unavailable)?;
-        let outbox = SqliteOutbox::new(self.db().clone(), DEFAULT_MAILS_PER_MINUTE, mail_wake);
         broker.consume_mail(Arc::new(Mail { outbox })).await.map_err(unavailable)?;
         self.follow_scaling().await.map_err(unavailable)?;
         for live in self.functions() {

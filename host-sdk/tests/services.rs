@@ -10,10 +10,11 @@ use updraft_host::{CallContext, ServiceRegistry, SqliteOutbox};
 use updraft_store::{Db, SessionRow};
 
 fn registry(db: &Db) -> ServiceRegistry {
-    let outbox = SqliteOutbox::new(db.clone(), 3, Arc::new(Notify::new()));
+    let outbox = SqliteOutbox::new(db.clone(), Arc::new(Notify::new()));
     let backends = Backends { kv: Arc::new(db.clone()), sessions: Arc::new(db.clone()), mail: Arc::new(outbox) };
     let mut registry = ServiceRegistry::new(6 << 20);
-    register_platform_services(&mut registry, backends, ServiceLimits::default());
+    let limits = ServiceLimits { mails_per_minute: 3, ..ServiceLimits::default() };
+    register_platform_services(&mut registry, backends, limits);
     registry
 }
 

@@ -1,47 +1,39 @@
-//! `mail.send` on a cluster worker: the message is validated here (the same checks as
-//! embedded mode), given its id, and published persistent to `updraft.mail`; the call
-//! returns once RabbitMQ confirmed it, and the gateway moves it into its outbox.
+//! `mail.send` on a cluster worker: the mail service validates the message, applies this
+//! worker's per-function rate limit and gives it its id, as in embedded mode; this outbox
+//! publishes it persistent to `updraft.mail`. The call returns once RabbitMQ confirmed
+//! it, and the gateway moves it into its outbox.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use updraft_abi::{ErrorCode, MailMessage, ServiceError};
 use updraft_broker::{Broker, MailEnvelope, MESSAGE_VERSION};
 use updraft_host::services::MailOutbox;
-use updraft_host::{mail_rate_limited, new_mail_id, RateLimiter};
 
-/// Publishes accepted mail to `updraft.mail`, with the per-function rate limit of this
-/// worker.
+/// Publishes accepted mail to `updraft.mail`.
 pub struct BrokerOutbox {
     broker: Arc<dyn Broker>,
-    limiter: RateLimiter,
 }
 
 impl BrokerOutbox {
-    /// An outbox over `broker` allowing `per_minute` mails per function.
-    pub fn new(broker: Arc<dyn Broker>, per_minute: u32) -> BrokerOutbox {
-        BrokerOutbox { broker, limiter: RateLimiter::new(per_minute, Duration::from_secs(60)) }
+    /// An outbox over `broker`.
+    pub fn new(broker: Arc<dyn Broker>) -> BrokerOutbox {
+        BrokerOutbox { broker }
     }
 }
 
 #[async_trait::async_trait]
 impl MailOutbox for BrokerOutbox {
-    async fn enqueue(&self, app: &str, function: &str, message: MailMessage) -> Result<String, ServiceError> {
-        if !self.limiter.allow(&format!("{app}/{function}")) {
-            return Err(mail_rate_limited());
-        }
-        let id = new_mail_id();
+    async fn enqueue(&self, id: &str, app: &str, function: &str, message: &MailMessage) -> Result<(), ServiceError> {
         let envelope = MailEnvelope {
             version: MESSAGE_VERSION,
-            id: id.clone(),
+            id: id.to_owned(),
             app: app.to_owned(),
             function: function.to_owned(),
-            message,
+            message: message.clone(),
         };
         self.broker
             .publish_mail(envelope)
             .await
-            .map_err(|error| ServiceError::new(ErrorCode::Unavailable, format!("mail not queued: {error}")))?;
-        Ok(id)
+            .map_err(|error| ServiceError::new(ErrorCode::Unavailable, format!("mail not queued: {error}")))
     }
 }

@@ -88,8 +88,8 @@ impl RemoteServices {
             service::FN_CALL,
         ];
         let mut registry = ServiceRegistry::new(max_payload);
-        let outbox = crate::BrokerOutbox::new(broker.clone(), DEFAULT_MAILS_PER_MINUTE);
-        registry.register(&[service::MAIL_SEND], Arc::new(MailService::new(Arc::new(outbox))));
+        let outbox = crate::BrokerOutbox::new(broker.clone());
+        registry.register(&[service::MAIL_SEND], Arc::new(MailService::new(Arc::new(outbox), DEFAULT_MAILS_PER_MINUTE)));
         registry.register(&names, Arc::new(RemoteServices { broker }));
         registry
     }

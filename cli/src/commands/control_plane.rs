@@ -81,7 +81,8 @@ impl ControlPlane {
         gateway.start_session_sweeper();
 
         let mail_wake = Arc::new(tokio::sync::Notify::new());
-        let services = Arc::new(gateway.service_registry(mail_wake.clone()));
+        let outbox = gateway.outbox(mail_wake.clone());
+        let services = Arc::new(gateway.service_registry(outbox.clone()));
         let mailer = MailerConfig {
             max_backoff: Duration::from_millis(args.mail_max_backoff_ms),
             ..MailerConfig::new(args.smtp_url.clone(), args.mail_from.clone())
@@ -89,7 +90,7 @@ impl ControlPlane {
         let delivery = gateway.mail_delivery(mailer, mail_wake.clone()).map_err(|e| anyhow::anyhow!(e))?;
         tokio::spawn(delivery.run());
         let logs = Arc::new(StoreLogSink::start(db.clone()));
-        gateway.serve_workers(services.clone(), logs.clone(), mail_wake.clone()).await.map_err(|e| anyhow::anyhow!(e.message))?;
+        gateway.serve_workers(services.clone(), logs.clone(), outbox).await.map_err(|e| anyhow::anyhow!(e.message))?;
         Ok(ControlPlane { gateway, runtime, services, logs, listener, public_url })
     }
 

@@ -5,5 +5,5 @@ mod outbox;
 mod rate;
 
 pub use delivery::{MailDelivery, MailerConfig, DEFAULT_GIVE_UP_AFTER, DEFAULT_MAX_BACKOFF};
-pub use outbox::{mail_rate_limited, new_mail_id, SqliteOutbox};
+pub use outbox::SqliteOutbox;
 pub use rate::{RateLimiter, DEFAULT_MAILS_PER_MINUTE};

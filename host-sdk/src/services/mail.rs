@@ -1,7 +1,9 @@
-//! `mail.send`: validates the message with lettre and puts it in the durable outbox; the
-//! outbox's delivery loop does the SMTP work later, so the call returns at once.
+//! `mail.send`: validates the message with lettre, applies the per-function rate limit,
+//! gives the message its id and puts it in the durable outbox; the outbox's delivery
+//! loop does the SMTP work later, so the call returns at once.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart};
@@ -9,7 +11,7 @@ use lettre::Message;
 use updraft_abi::{service, ErrorCode, MailMessage, MailQueued, ServiceError};
 
 use super::{argument, result, unknown};
-use crate::{CallContext, Service};
+use crate::{CallContext, RateLimiter, Service};
 
 /// Most recipients (to + cc) of one message.
 pub const MAX_RECIPIENTS: usize = 50;
@@ -19,21 +21,27 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Where accepted messages wait for delivery.
 #[async_trait::async_trait]
 pub trait MailOutbox: Send + Sync + 'static {
-    /// Queues a validated message from `app`/`function`; returns its id. Applies the
-    /// per-function rate limit (`rate_limited`).
-    async fn enqueue(&self, app: &str, function: &str, message: MailMessage) -> Result<String, ServiceError>;
+    /// Stores (or forwards for storing) a validated message from `app`/`function` under
+    /// `id`; doing it again with the same id changes nothing.
+    async fn enqueue(&self, id: &str, app: &str, function: &str, message: &MailMessage) -> Result<(), ServiceError>;
 }
 
 /// The mail service.
 pub struct MailService {
     outbox: Arc<dyn MailOutbox>,
+    limiter: RateLimiter,
 }
 
 impl MailService {
-    /// A mail service queueing into `outbox`.
-    pub fn new(outbox: Arc<dyn MailOutbox>) -> MailService {
-        MailService { outbox }
+    /// A mail service queueing into `outbox`, at most `per_minute` mails per function.
+    pub fn new(outbox: Arc<dyn MailOutbox>, per_minute: u32) -> MailService {
+        MailService { outbox, limiter: RateLimiter::new(per_minute, Duration::from_secs(60)) }
     }
+}
+
+/// A fresh mail id: 128 random bits as 32 hex digits.
+fn new_mail_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
 }
 
 #[async_trait::async_trait]
@@ -44,7 +52,11 @@ impl Service for MailService {
         }
         let message: MailMessage = argument(name, arg)?;
         validate_mail(&message)?;
-        let id = self.outbox.enqueue(&ctx.app, &ctx.function, message).await?;
+        if !self.limiter.allow(&format!("{}/{}", ctx.app, ctx.function)) {
+            return Err(ServiceError::new(ErrorCode::RateLimited, "too many mails from this function; retry in a minute"));
+        }
+        let id = new_mail_id();
+        self.outbox.enqueue(&id, &ctx.app, &ctx.function, &message).await?;
         result(&MailQueued { id })
     }
 }

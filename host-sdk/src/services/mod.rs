@@ -33,6 +33,7 @@ pub struct Backends {
 
 /// Registers `auth.user`, `session.*`, `kv.*` and `mail.send` on `registry`.
 pub fn register_platform_services(registry: &mut ServiceRegistry, backends: Backends, limits: ServiceLimits) {
+    let mails_per_minute = limits.mails_per_minute;
     registry.register(&[service::AUTH_USER], Arc::new(AuthService));
     registry.register(
         &[service::SESSION_GET, service::SESSION_SET, service::SESSION_DELETE],
@@ -42,7 +43,7 @@ pub fn register_platform_services(registry: &mut ServiceRegistry, backends: Back
         &[service::KV_GET, service::KV_SET, service::KV_DELETE, service::KV_LIST],
         Arc::new(KvService::new(backends.kv, limits)),
     );
-    registry.register(&[service::MAIL_SEND], Arc::new(MailService::new(backends.mail)));
+    registry.register(&[service::MAIL_SEND], Arc::new(MailService::new(backends.mail, mails_per_minute)));
 }
 
 /// Decodes a service argument; a malformed one is `invalid_argument`.
