@@ -120,7 +120,7 @@ impl Broker for InProcessBroker {
                         .await
                         .map_err(|_| BrokerError::DeadlineExceeded);
                 }
-                Err(invocation) => invocation,
+                Err(invocation) => *invocation,
             },
             _ => invocation,
         };

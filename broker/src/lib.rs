@@ -60,7 +60,7 @@ pub struct Delivery {
 pub trait InlineConsumer: Send + Sync + 'static {
     /// Runs `invocation` now if a slot is free (the future holds the slot), else hands
     /// it back to be queued.
-    fn try_run(&self, invocation: Invocation) -> Result<futures::future::BoxFuture<'static, Reply>, Invocation>;
+    fn try_run(&self, invocation: Invocation) -> Result<futures::future::BoxFuture<'static, Reply>, Box<Invocation>>;
 }
 
 /// Handles messages a broker consumes on behalf of a component; the message is

@@ -32,10 +32,10 @@ fn unavailable(error: impl std::fmt::Display) -> BrokerError {
 #[async_trait]
 impl FunctionDirectory for GatewayDirectory {
     async fn spec(&self, function: &FunctionKey, revision: u32) -> Result<Option<FunctionSpec>, BrokerError> {
-        if let Some(live) = self.gateway.function(&function.app, &function.function) {
-            if live.revision == revision {
-                return Ok(Some(live.spec.clone()));
-            }
+        if let Some(live) = self.gateway.function(&function.app, &function.function)
+            && live.revision == revision
+        {
+            return Ok(Some(live.spec.clone()));
         }
         // An older revision still has calls in flight (or a newer one is not yet live
         // here): read it from the store.

@@ -51,10 +51,10 @@ impl Scheduler {
         for (id, kind, reason) in gone {
             self.placement.remove(&id);
             let managed = self.managed.remove(&id).is_some();
-            if let (true, Some(provisioner)) = (managed, self.provisioner.clone()) {
-                if let Err(error) = provisioner.remove(&id).await {
-                    tracing::warn!(machine = %id, %error, "machine not removed");
-                }
+            if let (true, Some(provisioner)) = (managed, self.provisioner.clone())
+                && let Err(error) = provisioner.remove(&id).await
+            {
+                tracing::warn!(machine = %id, %error, "machine not removed");
             }
             self.decided(Self::decision(kind, None, Some(id), 1, 0, reason));
         }

@@ -63,16 +63,18 @@ pub fn machine_actions(input: &MachineInputs<'_>) -> Vec<MachineAction> {
     }
     let fits_in_fewer = live.len() as u32 > input.min.max(1) && input.demand <= (live.len() as u32 - 1) * slots;
     let long_enough = input.underused_for.is_some_and(|d| d >= input.underused_window);
-    if fits_in_fewer && long_enough && input.starting == 0 {
-        if let Some(victim) = live.iter().min_by_key(|m| (m.placed, m.id.clone())) {
-            let reason = format!(
-                "{} instances fit in {} machines for {} s",
-                input.demand,
-                live.len() - 1,
-                input.underused_window.as_secs()
-            );
-            return vec![MachineAction::Drain(victim.id.clone(), reason)];
-        }
+    if fits_in_fewer
+        && long_enough
+        && input.starting == 0
+        && let Some(victim) = live.iter().min_by_key(|m| (m.placed, m.id.clone()))
+    {
+        let reason = format!(
+            "{} instances fit in {} machines for {} s",
+            input.demand,
+            live.len() - 1,
+            input.underused_window.as_secs()
+        );
+        return vec![MachineAction::Drain(victim.id.clone(), reason)];
     }
     Vec::new()
 }

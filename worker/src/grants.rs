@@ -122,9 +122,9 @@ struct Inline {
 }
 
 impl InlineConsumer for Inline {
-    fn try_run(&self, invocation: Invocation) -> Result<BoxFuture<'static, Reply>, Invocation> {
+    fn try_run(&self, invocation: Invocation) -> Result<BoxFuture<'static, Reply>, Box<Invocation>> {
         let Ok(permit) = self.semaphore.clone().try_acquire_owned() else {
-            return Err(invocation);
+            return Err(Box::new(invocation));
         };
         self.tracker.enter();
         let (worker, tracker) = (self.worker.clone(), self.tracker.clone());
