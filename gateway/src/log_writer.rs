@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use updraft_host::{InvocationLogs, LogSink};
+use updraft_host::{gather_logs, InvocationLogs, LogSink};
 use updraft_store::{Db, NewLogLine};
 
 /// Records waiting to be written; past this, new logs are dropped (and counted).
@@ -43,8 +43,7 @@ impl LogSink for StoreLogSink {
 
 async fn write_loop(db: Db, mut receiver: mpsc::Receiver<InvocationLogs>) {
     let mut batch = Vec::with_capacity(256);
-    while receiver.recv_many(&mut batch, 256).await > 0 {
-        gather(&mut receiver, &mut batch).await;
+    while gather_logs(&mut receiver, &mut batch, BATCH, GATHER).await > 0 {
         let lines: Vec<NewLogLine> = batch.drain(..).flat_map(rows).collect();
         let db = db.clone();
         let written = tokio::task::spawn_blocking(move || {
@@ -55,18 +54,6 @@ async fn write_loop(db: Db, mut receiver: mpsc::Receiver<InvocationLogs>) {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::error!(%error, "writing logs failed"),
             Err(error) => tracing::error!(%error, "log writer task failed"),
-        }
-    }
-}
-
-/// Keeps receiving for [`GATHER`] after the first record (or until [`BATCH`] invocations
-/// wait): one transaction then carries many invocations, and its commit is paid once.
-async fn gather(receiver: &mut mpsc::Receiver<InvocationLogs>, batch: &mut Vec<InvocationLogs>) {
-    let until = tokio::time::Instant::now() + GATHER;
-    while batch.len() < BATCH {
-        match tokio::time::timeout_at(until, receiver.recv_many(batch, 256)).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
         }
     }
 }

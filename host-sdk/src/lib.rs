@@ -25,7 +25,7 @@ pub mod services;
 pub use context::{CallContext, HostState};
 pub use error::HostError;
 pub use linker::add_to_linker;
-pub use logs::{unix_micros_now, InvocationLogs, LogCollector, LogLine, LogPipe, LogSink, DEFAULT_LOG_BYTES_PER_INVOCATION, TRUNCATION_MARKER};
+pub use logs::{gather_logs, unix_micros_now, InvocationLogs, LogCollector, LogLine, LogPipe, LogSink, DEFAULT_LOG_BYTES_PER_INVOCATION, TRUNCATION_MARKER};
 pub use service::{Service, ServiceRegistry, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_SERVICE_TIMEOUT};
 pub use mailer::*;
 pub use updraft_abi::{ErrorCode, ServiceError};

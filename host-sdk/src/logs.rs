@@ -254,3 +254,27 @@ pub trait LogSink: Send + Sync + 'static {
     /// Accepts the logs of one invocation.
     fn write(&self, logs: InvocationLogs);
 }
+
+/// Waits for the next logs on `receiver`, then keeps taking more for `window` (or until
+/// `batch` holds `most`): one write or one message then carries many invocations.
+/// Returns how many were taken; 0 once the channel is closed and empty.
+pub async fn gather_logs(
+    receiver: &mut tokio::sync::mpsc::Receiver<InvocationLogs>,
+    batch: &mut Vec<InvocationLogs>,
+    most: usize,
+    window: std::time::Duration,
+) -> usize {
+    let first = receiver.recv_many(batch, most).await;
+    if first == 0 {
+        return 0;
+    }
+    let until = tokio::time::Instant::now() + window;
+    while batch.len() < most {
+        let room = most - batch.len();
+        match tokio::time::timeout_at(until, receiver.recv_many(batch, room)).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    batch.len()
+}

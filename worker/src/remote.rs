@@ -14,14 +14,17 @@ use updraft_broker::{
     ModulesRequest, ModulesResponse, RpcService, ServiceRequest, ServiceResponse, WireContext, MESSAGE_VERSION,
 };
 use updraft_host::services::MailService;
-use updraft_host::{CallContext, InvocationLogs, LogSink, Service, ServiceRegistry, DEFAULT_MAILS_PER_MINUTE};
+use updraft_host::{gather_logs, CallContext, InvocationLogs, LogSink, Service, ServiceRegistry, DEFAULT_MAILS_PER_MINUTE};
 
 /// How long a spec lookup may take.
 const SPEC_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long fetching module bytes may take.
 const MODULE_TIMEOUT: Duration = Duration::from_secs(60);
-/// Invocations' logs per batch.
-const LOG_BATCH: usize = 256;
+/// Most invocations' logs per message to `updraft.logs`.
+const LOG_BATCH: usize = 1024;
+/// How long the shipper gathers logs before it publishes: under load one message carries
+/// many invocations instead of RabbitMQ, this worker and the gateway handling one each.
+const LOG_GATHER: Duration = Duration::from_millis(20);
 
 fn codec(error: impl std::fmt::Display) -> BrokerError {
     BrokerError::Codec(error.to_string())
@@ -141,7 +144,7 @@ impl BrokerLogSink {
         let (queue, mut receiver) = mpsc::channel::<InvocationLogs>(16 * 1024);
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(LOG_BATCH);
-            while receiver.recv_many(&mut batch, LOG_BATCH).await > 0 {
+            while gather_logs(&mut receiver, &mut batch, LOG_BATCH, LOG_GATHER).await > 0 {
                 let entries = batch.drain(..).map(entry).collect();
                 let Ok(bytes) = rmp_serde::to_vec_named(&LogBatch { version: MESSAGE_VERSION, entries }) else { continue };
                 if let Err(error) = broker.publish_logs(bytes).await {

@@ -19,6 +19,7 @@ use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
 use parking_lot::Mutex;
 use tokio::sync::oneshot;
+use updraft_broker::{unix_ms_after, AmqpBroker, Broker, CallMode, FunctionKey, Invocation, Outcome, MESSAGE_VERSION};
 
 const AMQP: &str = "amqp://127.0.0.1:5672/%2f";
 /// About the size of an encoded invocation of `hello` (request, ids, deadline).
@@ -146,7 +147,14 @@ async fn raw_echo_two_processes(seconds: u64, in_flight: usize) -> anyhow::Resul
     echo_client(&conn, &queue, seconds, in_flight).await
 }
 
-async fn cluster_hello(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, String, u64)> {
+/// What the cluster phase measured: through HTTP with wrk, and through the broker alone.
+struct ClusterRun {
+    http: updraft_benches::WrkRun,
+    broker_rps: f64,
+    broker_p50: Duration,
+}
+
+async fn cluster_hello(seconds: u64, in_flight: usize) -> anyhow::Result<ClusterRun> {
     let bin = std::env::current_exe()?.parent().context("no directory")?.join("updraft");
     let data = tempfile::tempdir()?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
@@ -162,8 +170,78 @@ async fn cluster_hello(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, S
     let _worker = spawn(&["worker", "--id", "bench", "--cache-dir", &cache])?;
     let url = updraft_benches::deploy_hello(&base).await?;
     let _ = updraft_benches::wrk(&url, 2, in_flight)?;
-    let run = updraft_benches::wrk(&url, seconds, in_flight)?;
-    Ok((run.rps, run.p50, run.errors))
+    let http = updraft_benches::wrk(&url, seconds, in_flight)?;
+    let (broker_rps, broker_p50) = broker_calls(seconds, in_flight).await?;
+    Ok(ClusterRun { http, broker_rps, broker_p50 })
+}
+
+/// A sync call of `bench/hello` revision 1, as the gateway builds it for `GET /`.
+fn hello_invocation() -> Invocation {
+    let id = format!("{:032x}", rand::random::<u128>());
+    let request = updraft_abi::Request {
+        method: "GET".into(),
+        path: "/".into(),
+        invocation_id: id.clone(),
+        headers: vec![("host".into(), "127.0.0.1".into())],
+        ..Default::default()
+    };
+    Invocation {
+        version: MESSAGE_VERSION,
+        id,
+        function: FunctionKey::new("bench", "hello"),
+        revision: 1,
+        request,
+        deadline_unix_ms: unix_ms_after(Duration::from_secs(10)),
+        attempt: 1,
+        depth: 0,
+        session_id: None,
+        mode: CallMode::Sync,
+    }
+}
+
+/// `in_flight` callers invoking `bench/hello` through the platform's own RabbitMQ broker
+/// client, as the gateway does but with no HTTP in front: the same worker, the same
+/// messages. Returns (req/s, p50).
+async fn broker_calls(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Duration)> {
+    let broker = Arc::new(AmqpBroker::connect(AMQP, "updraft-bench"));
+    broker.wait_connected(Duration::from_secs(10)).await?;
+    // The reply queue is declared just after the connection: call until one answers.
+    let mut ready = false;
+    for _ in 0..100 {
+        if let Ok(reply) = broker.call(hello_invocation()).await {
+            ready = matches!(reply.outcome, Outcome::Response(_));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::ensure!(ready, "bench/hello did not answer through the broker");
+    let end = Instant::now() + Duration::from_secs(seconds);
+    let callers: Vec<_> = (0..in_flight)
+        .map(|_| {
+            let broker = broker.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while Instant::now() < end {
+                    let started = Instant::now();
+                    match broker.call(hello_invocation()).await.map(|reply| reply.outcome) {
+                        Ok(Outcome::Response(_)) => latencies.push(started.elapsed()),
+                        other => {
+                            eprintln!("broker call failed: {other:?}");
+                            break;
+                        }
+                    }
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for caller in callers {
+        all.extend(caller.await?);
+    }
+    all.sort();
+    let p50 = all.get(all.len() / 2).copied().unwrap_or_default();
+    Ok((all.len() as f64 / seconds as f64, p50))
 }
 
 #[tokio::main]
@@ -179,11 +257,13 @@ async fn main() -> anyhow::Result<()> {
     let in_flight: usize = args.next().map_or(Ok(64), |s| s.parse())?;
     let (raw_rps, raw_p50) = raw_echo(seconds, in_flight).await?;
     let (split_rps, split_p50) = raw_echo_two_processes(seconds, in_flight).await?;
-    let (rps, p50, errors) = cluster_hello(seconds, in_flight).await?;
+    let cluster = cluster_hello(seconds, in_flight).await?;
+    let (rps, p50, errors) = (cluster.http.rps, &cluster.http.p50, cluster.http.errors);
     println!("cluster bench: {in_flight} in flight, {seconds}s each, same RabbitMQ, same run");
     println!("raw lapin RPC echo ({MESSAGE_BYTES} B), one process:   {raw_rps:>9.0} req/s   p50 {raw_p50:?}");
     println!("raw lapin RPC echo ({MESSAGE_BYTES} B), two processes: {split_rps:>9.0} req/s   p50 {split_p50:?}");
     println!("updraft gateway->RabbitMQ->worker hello:      {rps:>9.0} req/s   p50 {p50}   errors {errors}");
+    println!("  the same calls by the broker client, no HTTP: {:>7.0} req/s   p50 {:?}", cluster.broker_rps, cluster.broker_p50);
     println!("ratio updraft/raw: {:.2} (one process), {:.2} (two processes)", rps / raw_rps, rps / split_rps);
     Ok(())
 }
