@@ -15,6 +15,9 @@ use tokio::sync::{oneshot, watch};
 use super::link::{unavailable, Link};
 use crate::BrokerError;
 
+/// How long a call on a fresh connection waits for its reply queue to be declared.
+const REPLY_QUEUE_WAIT: Duration = Duration::from_secs(1);
+
 /// Callers waiting for replies on this process's reply queue.
 pub(crate) struct Replies {
     link: Arc<Link>,
@@ -74,9 +77,20 @@ impl Replies {
         Ok(())
     }
 
+    /// The reply queue of session `session_id`, waiting up to [`REPLY_QUEUE_WAIT`] for
+    /// it to be declared (it is, just after the connection opens).
+    async fn reply_queue(&self, session_id: u64) -> Option<String> {
+        let mut queue = self.queue.subscribe();
+        let ready = queue.wait_for(|current| current.as_ref().is_some_and(|(id, _)| *id >= session_id));
+        match tokio::time::timeout(REPLY_QUEUE_WAIT, ready).await {
+            Ok(Ok(current)) => current.as_ref().filter(|(id, _)| *id == session_id).map(|(_, name)| name.clone()),
+            _ => None,
+        }
+    }
+
     /// Publishes `payload` to `exchange`/`routing_key` with `properties` plus reply-to
     /// and correlation id `id`, and waits up to `timeout` for the reply. Fails at once
-    /// when not connected.
+    /// when not connected; on a connection just made, waits briefly for its reply queue.
     pub(crate) async fn request(
         &self,
         exchange: &str,
@@ -88,10 +102,7 @@ impl Replies {
     ) -> Result<Vec<u8>, BrokerError> {
         let not_connected = || BrokerError::Unavailable("not connected to RabbitMQ".into());
         let session = self.link.current().ok_or_else(not_connected)?;
-        let queue = match &*self.queue.borrow() {
-            Some((session_id, queue)) if *session_id == session.id => queue.clone(),
-            _ => return Err(not_connected()),
-        };
+        let queue = self.reply_queue(session.id).await.ok_or_else(not_connected)?;
         let (tx, rx) = oneshot::channel();
         self.pending.lock().insert(id.to_owned(), tx);
         let _waiting = Waiting { replies: self, id: id.to_owned() };
