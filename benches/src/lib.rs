@@ -56,8 +56,9 @@ pub fn wrk(url: &str, seconds: u64, connections: usize) -> anyhow::Result<WrkRun
 }
 
 /// Creates an account and an app `bench` on the server at `base`, deploys the `hello`
-/// example, waits until it answers, and returns its URL.
-pub async fn deploy_hello(base: &str) -> anyhow::Result<String> {
+/// example with `settings` (a query string such as `max_instances=64`), waits until it
+/// answers, and returns its URL.
+pub async fn deploy_hello(base: &str, settings: &str) -> anyhow::Result<String> {
     use anyhow::Context;
     let http = reqwest::Client::new();
     for _ in 0..100 {
@@ -72,7 +73,7 @@ pub async fn deploy_hello(base: &str) -> anyhow::Result<String> {
     let token = token["token"].as_str().context("no token")?.to_owned();
     let app = serde_json::json!({ "name": "bench" });
     http.post(format!("{base}/v1/apps")).bearer_auth(&token).json(&app).send().await?.error_for_status()?;
-    http.put(format!("{base}/v1/apps/bench/functions/hello?max_instances=64"))
+    http.put(format!("{base}/v1/apps/bench/functions/hello?{settings}"))
         .bearer_auth(&token)
         .header("content-type", "application/wasm")
         .body(example_module("hello")?)

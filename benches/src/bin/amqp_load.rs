@@ -22,6 +22,8 @@ use tokio::sync::oneshot;
 use updraft_broker::{unix_ms_after, AmqpBroker, Broker, CallMode, FunctionKey, Invocation, Outcome, MESSAGE_VERSION};
 
 const AMQP: &str = "amqp://127.0.0.1:5672/%2f";
+/// Calls one instance of `hello` runs at once in the cluster bench.
+const HELLO_CONCURRENCY: usize = 16;
 /// About the size of an encoded invocation of `hello` (request, ids, deadline).
 const MESSAGE_BYTES: usize = 240;
 
@@ -168,7 +170,11 @@ async fn cluster_hello(seconds: u64, in_flight: usize) -> anyhow::Result<Cluster
     let _gateway = spawn(&["gateway", "--listen", &format!("127.0.0.1:{port}"), "--data-dir", &data_dir])?;
     let _scheduler = spawn(&["scheduler"])?;
     let _worker = spawn(&["worker", "--id", "bench", "--cache-dir", &cache])?;
-    let url = updraft_benches::deploy_hello(&base).await?;
+    // The same concurrency as the echo's prefetch: instances kept from the start, each
+    // running `concurrency` calls at once (demand sampling alone grants fewer at first).
+    let instances = in_flight.div_ceil(HELLO_CONCURRENCY);
+    let settings = format!("max_instances=64&concurrency={HELLO_CONCURRENCY}&min_instances={instances}");
+    let url = updraft_benches::deploy_hello(&base, &settings).await?;
     let _ = updraft_benches::wrk(&url, 2, in_flight)?;
     let http = updraft_benches::wrk(&url, seconds, in_flight)?;
     let (broker_rps, broker_p50) = broker_calls(seconds, in_flight).await?;

@@ -66,7 +66,7 @@ async fn main() -> anyhow::Result<()> {
             .spawn()
             .context("updraft (cargo build --release -p updraft-cli)")?,
     );
-    let url = updraft_benches::deploy_hello(&base).await?;
+    let url = updraft_benches::deploy_hello(&base, "max_instances=64").await?;
     let _ = updraft_benches::wrk(&url, 2, connections)?; // warm-up
     let measured = updraft_benches::wrk(&url, seconds, connections)?;
     drop(updraft);
