@@ -110,6 +110,11 @@ async fn echo_client(conn: &Connection, queue: &str, seconds: u64, in_flight: us
             })
         })
         .collect();
+    rate_and_p50(callers, seconds).await
+}
+
+/// Joins callers that each return their call latencies: (calls per second, p50).
+async fn rate_and_p50(callers: Vec<tokio::task::JoinHandle<Vec<Duration>>>, seconds: u64) -> anyhow::Result<(f64, Duration)> {
     let mut all = Vec::new();
     for caller in callers {
         all.extend(caller.await?);
@@ -241,13 +246,7 @@ async fn broker_calls(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Du
             })
         })
         .collect();
-    let mut all = Vec::new();
-    for caller in callers {
-        all.extend(caller.await?);
-    }
-    all.sort();
-    let p50 = all.get(all.len() / 2).copied().unwrap_or_default();
-    Ok((all.len() as f64 / seconds as f64, p50))
+    rate_and_p50(callers, seconds).await
 }
 
 #[tokio::main]
