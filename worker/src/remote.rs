@@ -13,8 +13,8 @@ use updraft_broker::{
     unix_ms_after, Broker, BrokerError, FunctionDirectory, FunctionKey, FunctionSpec, LogBatch, LogEntry, ModuleSource,
     ModulesRequest, ModulesResponse, RpcService, ServiceRequest, ServiceResponse, WireContext, MESSAGE_VERSION,
 };
-use updraft_host::services::MailService;
-use updraft_host::{gather_logs, CallContext, InvocationLogs, LogSink, Service, ServiceRegistry, DEFAULT_MAILS_PER_MINUTE};
+use updraft_host::services::{MailService, ServiceLimits};
+use updraft_host::{gather_logs, CallContext, InvocationLogs, LogSink, Service, ServiceRegistry};
 
 /// How long a spec lookup may take.
 const SPEC_TIMEOUT: Duration = Duration::from_secs(10);
@@ -92,7 +92,8 @@ impl RemoteServices {
         ];
         let mut registry = ServiceRegistry::new(max_payload);
         let outbox = crate::BrokerOutbox::new(broker.clone());
-        registry.register(&[service::MAIL_SEND], Arc::new(MailService::new(Arc::new(outbox), DEFAULT_MAILS_PER_MINUTE)));
+        let mails_per_minute = ServiceLimits::default().mails_per_minute;
+        registry.register(&[service::MAIL_SEND], Arc::new(MailService::new(Arc::new(outbox), mails_per_minute)));
         registry.register(&names, Arc::new(RemoteServices { broker }));
         registry
     }

@@ -80,10 +80,17 @@ impl Replies {
     /// The reply queue of session `session_id`, waiting up to [`REPLY_QUEUE_WAIT`] for
     /// it to be declared (it is, just after the connection opens).
     async fn reply_queue(&self, session_id: u64) -> Option<String> {
+        let of_session = |current: &Option<(u64, String)>| {
+            current.as_ref().filter(|(id, _)| *id == session_id).map(|(_, name)| name.clone())
+        };
+        // The usual case, on every call: the queue is there; no timer, no subscription.
+        if let Some(name) = of_session(&self.queue.borrow()) {
+            return Some(name);
+        }
         let mut queue = self.queue.subscribe();
         let ready = queue.wait_for(|current| current.as_ref().is_some_and(|(id, _)| *id >= session_id));
         match tokio::time::timeout(REPLY_QUEUE_WAIT, ready).await {
-            Ok(Ok(current)) => current.as_ref().filter(|(id, _)| *id == session_id).map(|(_, name)| name.clone()),
+            Ok(Ok(current)) => of_session(&current),
             _ => None,
         }
     }
