@@ -4,8 +4,13 @@
 //! - `benches/invoke.rs`: instantiate + invoke through the runtime, no HTTP;
 //! - `src/bin/load.rs`: `updraft up` serving `hello` against a bare axum hello server,
 //!   same load generator (wrk), same run; `src/bin/bare_hello.rs` is that baseline.
+//! - `src/bin/amqp_load.rs`: cluster mode (gateway, worker, scheduler over RabbitMQ)
+//!   serving `hello` against a raw lapin RPC echo, same broker, same run, with each
+//!   process's CPU per call ([`cpu`]).
 //!
 //! This crate owns only measurement helpers; it is never a dependency of the platform.
+
+pub mod cpu;
 
 use std::path::PathBuf;
 

@@ -2,7 +2,8 @@
 //! raw lapin RPC echo over the same broker with the same message size and the same
 //! concurrency, in one run. The echo runs twice: with server and callers in one process
 //! on one connection, and with the server in a process of its own, as a worker is.
-//! Prints the rates, the ratios and the p50 latencies.
+//! Prints the rates, the ratios, the p50 latencies and each process's CPU per call (all
+//! processes share this machine's cores, so CPU per call bounds the rate).
 //!
 //! Usage: amqp_load [SECONDS] [IN_FLIGHT]  (defaults 10 and 64; needs a running
 //! RabbitMQ on 127.0.0.1, `wrk`, and a release build of `updraft`)
@@ -19,6 +20,7 @@ use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
 use parking_lot::Mutex;
 use tokio::sync::oneshot;
+use updraft_benches::cpu::{describe, rabbitmq_pid, CpuMeter, Process};
 use updraft_broker::{unix_ms_after, AmqpBroker, Broker, CallMode, FunctionKey, Invocation, Outcome, MESSAGE_VERSION};
 
 const AMQP: &str = "amqp://127.0.0.1:5672/%2f";
@@ -34,6 +36,44 @@ impl Drop for Killed {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// One measured phase.
+struct Measured {
+    rps: f64,
+    p50: String,
+    /// CPU per call of each process (µs).
+    cpu: Vec<(&'static str, f64)>,
+}
+
+impl Measured {
+    /// A phase of `seconds` at `rps`, with the CPU `meter` saw since it started.
+    fn new(meter: &CpuMeter, rps: f64, p50: String, seconds: u64) -> Measured {
+        Measured { rps, p50, cpu: meter.per_call(rps * seconds as f64) }
+    }
+}
+
+/// `processes`, after the local RabbitMQ node when there is one.
+fn with_rabbitmq(processes: &[(&'static str, Process)]) -> Vec<(&'static str, Process)> {
+    let rabbitmq = rabbitmq_pid().map(|pid| ("RabbitMQ", Process::Pid(pid)));
+    rabbitmq.into_iter().chain(processes.iter().copied()).collect()
+}
+
+fn this_process() -> Process {
+    Process::Pid(std::process::id())
+}
+
+/// Measures the echo callers of `echo_client` with the CPU of `processes`.
+async fn measure_echo(
+    conn: &Connection,
+    queue: &str,
+    seconds: u64,
+    in_flight: usize,
+    processes: &[(&'static str, Process)],
+) -> anyhow::Result<Measured> {
+    let meter = CpuMeter::start(&with_rabbitmq(processes));
+    let (rps, p50) = echo_client(conn, queue, seconds, in_flight).await?;
+    Ok(Measured::new(&meter, rps, format!("{p50:.2?}"), seconds))
 }
 
 /// Serves a raw echo on `queue` (prefetch = `in_flight`): each request is answered in its
@@ -130,18 +170,18 @@ fn echo_queue() -> String {
 
 /// Raw request-reply with the echo server and the callers in this process, on one
 /// connection (the cheapest form: one lapin IO thread serves both ends).
-async fn raw_echo(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Duration)> {
+async fn raw_echo(seconds: u64, in_flight: usize) -> anyhow::Result<Measured> {
     let conn = Connection::connect(AMQP, ConnectionProperties::default()).await?;
     let queue = echo_queue();
     echo_server(&conn, &queue, in_flight).await?;
-    echo_client(&conn, &queue, seconds, in_flight).await
+    measure_echo(&conn, &queue, seconds, in_flight, &[("echo process", this_process())]).await
 }
 
 /// Raw request-reply with the echo server in a process of its own, as a worker is.
-async fn raw_echo_two_processes(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Duration)> {
+async fn raw_echo_two_processes(seconds: u64, in_flight: usize) -> anyhow::Result<Measured> {
     let queue = echo_queue();
     let exe = std::env::current_exe()?;
-    let _server = Killed(Command::new(exe).args(["echo-server", &queue, &in_flight.to_string()]).spawn()?);
+    let server = Killed(Command::new(exe).args(["echo-server", &queue, &in_flight.to_string()]).spawn()?);
     let conn = Connection::connect(AMQP, ConnectionProperties::default()).await?;
     // A passive declare of a queue not there yet closes its channel: one per try.
     for _ in 0..100 {
@@ -151,14 +191,15 @@ async fn raw_echo_two_processes(seconds: u64, in_flight: usize) -> anyhow::Resul
             _ => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     }
-    echo_client(&conn, &queue, seconds, in_flight).await
+    let processes = [("callers", this_process()), ("echo server", Process::Pid(server.0.id()))];
+    measure_echo(&conn, &queue, seconds, in_flight, &processes).await
 }
 
 /// What the cluster phase measured: through HTTP with wrk, and through the broker alone.
 struct ClusterRun {
-    http: updraft_benches::WrkRun,
-    broker_rps: f64,
-    broker_p50: Duration,
+    http: Measured,
+    errors: u64,
+    broker: Measured,
 }
 
 async fn cluster_hello(seconds: u64, in_flight: usize) -> anyhow::Result<ClusterRun> {
@@ -172,18 +213,27 @@ async fn cluster_hello(seconds: u64, in_flight: usize) -> anyhow::Result<Cluster
     };
     let data_dir = data.path().display().to_string();
     let cache = data.path().join("worker").display().to_string();
-    let _gateway = spawn(&["gateway", "--listen", &format!("127.0.0.1:{port}"), "--data-dir", &data_dir])?;
-    let _scheduler = spawn(&["scheduler"])?;
-    let _worker = spawn(&["worker", "--id", "bench", "--cache-dir", &cache])?;
+    let gateway = spawn(&["gateway", "--listen", &format!("127.0.0.1:{port}"), "--data-dir", &data_dir])?;
+    let scheduler = spawn(&["scheduler"])?;
+    let worker = spawn(&["worker", "--id", "bench", "--cache-dir", &cache])?;
     // The same concurrency as the echo's prefetch: instances kept from the start, each
     // running `concurrency` calls at once (demand sampling alone grants fewer at first).
     let instances = in_flight.div_ceil(HELLO_CONCURRENCY);
     let settings = format!("max_instances=64&concurrency={HELLO_CONCURRENCY}&min_instances={instances}");
     let url = updraft_benches::deploy_hello(&base, &settings).await?;
     let _ = updraft_benches::wrk(&url, 2, in_flight)?;
-    let http = updraft_benches::wrk(&url, seconds, in_flight)?;
-    let (broker_rps, broker_p50) = broker_calls(seconds, in_flight).await?;
-    Ok(ClusterRun { http, broker_rps, broker_p50 })
+    let platform = [
+        ("gateway", Process::Pid(gateway.0.id())),
+        ("worker", Process::Pid(worker.0.id())),
+        ("scheduler", Process::Pid(scheduler.0.id())),
+    ];
+    let meter = CpuMeter::start(&with_rabbitmq(&[&platform[..], &[("wrk", Process::WaitedChildren)]].concat()));
+    let wrk = updraft_benches::wrk(&url, seconds, in_flight)?;
+    let http = Measured::new(&meter, wrk.rps, wrk.p50, seconds);
+    let meter = CpuMeter::start(&with_rabbitmq(&[&platform[..], &[("broker client", this_process())]].concat()));
+    let (rps, p50) = broker_calls(seconds, in_flight).await?;
+    let broker = Measured::new(&meter, rps, format!("{p50:.2?}"), seconds);
+    Ok(ClusterRun { http, errors: wrk.errors, broker })
 }
 
 /// A sync call of `bench/hello` revision 1, as the gateway builds it for `GET /`.
@@ -260,15 +310,21 @@ async fn main() -> anyhow::Result<()> {
     }
     let seconds: u64 = args.next().map_or(Ok(10), |s| s.parse())?;
     let in_flight: usize = args.next().map_or(Ok(64), |s| s.parse())?;
-    let (raw_rps, raw_p50) = raw_echo(seconds, in_flight).await?;
-    let (split_rps, split_p50) = raw_echo_two_processes(seconds, in_flight).await?;
+    let raw = raw_echo(seconds, in_flight).await?;
+    let split = raw_echo_two_processes(seconds, in_flight).await?;
     let cluster = cluster_hello(seconds, in_flight).await?;
-    let (rps, p50, errors) = (cluster.http.rps, &cluster.http.p50, cluster.http.errors);
+    let rps = cluster.http.rps;
     println!("cluster bench: {in_flight} in flight, {seconds}s each, same RabbitMQ, same run");
-    println!("raw lapin RPC echo ({MESSAGE_BYTES} B), one process:   {raw_rps:>9.0} req/s   p50 {raw_p50:?}");
-    println!("raw lapin RPC echo ({MESSAGE_BYTES} B), two processes: {split_rps:>9.0} req/s   p50 {split_p50:?}");
-    println!("updraft gateway->RabbitMQ->worker hello:      {rps:>9.0} req/s   p50 {p50}   errors {errors}");
-    println!("  the same calls by the broker client, no HTTP: {:>7.0} req/s   p50 {:?}", cluster.broker_rps, cluster.broker_p50);
-    println!("ratio updraft/raw: {:.2} (one process), {:.2} (two processes)", rps / raw_rps, rps / split_rps);
+    let phases = [
+        (format!("raw lapin RPC echo ({MESSAGE_BYTES} B), one process:"), &raw),
+        (format!("raw lapin RPC echo ({MESSAGE_BYTES} B), two processes:"), &split),
+        (format!("updraft gateway->RabbitMQ->worker hello (errors {}):", cluster.errors), &cluster.http),
+        ("  the same calls by the broker client, no HTTP:".to_owned(), &cluster.broker),
+    ];
+    for (name, phase) in phases {
+        println!("{name:<56} {:>7.0} req/s   p50 {}", phase.rps, phase.p50);
+        println!("    CPU per call: {}", describe(&phase.cpu));
+    }
+    println!("ratio updraft/raw: {:.2} (one process), {:.2} (two processes)", rps / raw.rps, rps / split.rps);
     Ok(())
 }

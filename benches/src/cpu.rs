@@ -1,0 +1,84 @@
+//! CPU time of processes, read from `/proc`: where a load bench's calls spend their CPU
+//! when every process shares the same cores.
+
+use std::fmt::Write;
+
+/// Where one measured process's CPU time is read.
+#[derive(Clone, Copy, Debug)]
+pub enum Process {
+    /// A running process.
+    Pid(u32),
+    /// This process's children that have exited and been waited for (a load generator
+    /// run to completion inside the measurement).
+    WaitedChildren,
+}
+
+/// Clock ticks per second of `/proc`'s CPU times.
+fn ticks_per_second() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8_lossy(&out.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// Fields of `/proc/{pid}/stat` after the command name (field 3 onward).
+fn stat_fields(pid: &str) -> Option<Vec<u64>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    Some(rest.split_whitespace().map(|field| field.parse().unwrap_or(0)).collect())
+}
+
+/// CPU ticks (user + system) of `process` so far; 0 when it is gone.
+fn ticks(process: Process) -> u64 {
+    // After the name: state is field 3, so utime (14) is index 11; cutime (16) is 13.
+    let (pid, first) = match process {
+        Process::Pid(pid) => (pid.to_string(), 11),
+        Process::WaitedChildren => ("self".to_owned(), 13),
+    };
+    stat_fields(&pid).map_or(0, |f| f.get(first).copied().unwrap_or(0) + f.get(first + 1).copied().unwrap_or(0))
+}
+
+/// The pid of a RabbitMQ node running on this machine (its Erlang VM), if any.
+pub fn rabbitmq_pid() -> Option<u32> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
+        let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+        let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+        let is_rabbit = cmdline.split(|b| *b == 0).next().is_some_and(|exe| exe.ends_with(b"beam.smp"))
+            && cmdline.windows(6).any(|w| w == b"rabbit");
+        is_rabbit.then_some(pid)
+    })
+}
+
+/// CPU used by named processes from [`CpuMeter::start`] on.
+pub struct CpuMeter {
+    processes: Vec<(&'static str, Process, u64)>,
+}
+
+impl CpuMeter {
+    /// Starts measuring `processes` (name, where to read it).
+    pub fn start(processes: &[(&'static str, Process)]) -> CpuMeter {
+        CpuMeter { processes: processes.iter().map(|&(name, process)| (name, process, ticks(process))).collect() }
+    }
+
+    /// Microseconds of CPU per call of each process since the start, for `calls` calls.
+    pub fn per_call(&self, calls: f64) -> Vec<(&'static str, f64)> {
+        let tick_us = 1e6 / ticks_per_second();
+        self.processes
+            .iter()
+            .map(|&(name, process, start)| (name, ticks(process).saturating_sub(start) as f64 * tick_us / calls.max(1.0)))
+            .collect()
+    }
+}
+
+/// `name 12 µs, other 30 µs (sum 42 µs)`.
+pub fn describe(per_call: &[(&'static str, f64)]) -> String {
+    let mut text = String::new();
+    for (name, micros) in per_call {
+        let _ = write!(text, "{}{name} {micros:.0} µs", if text.is_empty() { "" } else { ", " });
+    }
+    let sum: f64 = per_call.iter().map(|(_, micros)| micros).sum();
+    let _ = write!(text, " (sum {sum:.0} µs)");
+    text
+}
