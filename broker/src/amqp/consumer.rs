@@ -73,6 +73,7 @@ impl DeliveryStream for FunctionConsumer {
                     };
                     let handle = AmqpHandle {
                         session: live.session.clone(),
+                        _channel: live.channel.clone(),
                         acker: delivery.acker,
                         reply_to: delivery.properties.reply_to().as_ref().map(|q| q.to_string()),
                         correlation_id: delivery.properties.correlation_id().as_ref().map(|c| c.to_string()),
@@ -102,6 +103,11 @@ impl DeliveryStream for FunctionConsumer {
 
 struct AmqpHandle {
     session: Arc<Session>,
+    /// Keeps the delivery's channel open until the delivery is settled: lapin closes a
+    /// channel when its last handle goes, and RabbitMQ requeues what a closed channel had
+    /// not settled, so a consumer stopped (revoke, drain) while this delivery ran would
+    /// have it run a second time elsewhere.
+    _channel: Channel,
     acker: Acker,
     reply_to: Option<String>,
     correlation_id: Option<String>,
