@@ -54,20 +54,23 @@ pub fn rabbitmq_pid() -> Option<u32> {
 /// CPU used by named processes from [`CpuMeter::start`] on.
 pub struct CpuMeter {
     processes: Vec<(&'static str, Process, u64)>,
+    /// Microseconds per clock tick.
+    tick_us: f64,
 }
 
 impl CpuMeter {
     /// Starts measuring `processes` (name, where to read it).
     pub fn start(processes: &[(&'static str, Process)]) -> CpuMeter {
-        CpuMeter { processes: processes.iter().map(|&(name, process)| (name, process, ticks(process))).collect() }
+        // Asked before the first reading: `getconf` is a waited-for child itself.
+        let tick_us = 1e6 / ticks_per_second();
+        CpuMeter { processes: processes.iter().map(|&(name, process)| (name, process, ticks(process))).collect(), tick_us }
     }
 
     /// Microseconds of CPU per call of each process since the start, for `calls` calls.
     pub fn per_call(&self, calls: f64) -> Vec<(&'static str, f64)> {
-        let tick_us = 1e6 / ticks_per_second();
         self.processes
             .iter()
-            .map(|&(name, process, start)| (name, ticks(process).saturating_sub(start) as f64 * tick_us / calls.max(1.0)))
+            .map(|&(name, process, start)| (name, ticks(process).saturating_sub(start) as f64 * self.tick_us / calls.max(1.0)))
             .collect()
     }
 }
