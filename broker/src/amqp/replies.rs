@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use lapin::options::{BasicConsumeOptions, BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::BasicProperties;
@@ -113,12 +113,22 @@ impl Replies {
         let (tx, rx) = oneshot::channel();
         self.pending.lock().insert(id.to_owned(), tx);
         let _waiting = Waiting { replies: self, id: id.to_owned() };
+        // The listener withdraws the queue before it fails the waiting calls: a call
+        // registered after that would wait for its deadline, so it fails here instead.
+        if !self.queue.borrow().as_ref().is_some_and(|(live, _)| *live == session.id) {
+            return Err(not_connected());
+        }
         let properties = properties.with_reply_to(queue.into()).with_correlation_id(id.into());
-        session
-            .publisher
-            .basic_publish(exchange.into(), routing_key.into(), BasicPublishOptions::default(), payload, properties)
-            .await
-            .map_err(unavailable)?;
+        let publish =
+            session.publisher.basic_publish(exchange.into(), routing_key.into(), BasicPublishOptions::default(), payload, properties);
+        // The first poll checks the channel and queues the frames for lapin's IO thread;
+        // a closed channel fails here. Awaiting the rest only learns when the frames
+        // were written, at the cost of one wake-up of this task per call (measured: a
+        // fifth of an RPC caller's CPU). If the connection is lost instead, the reply
+        // listener fails every waiting call at once, so nothing waits for its deadline.
+        if let Some(Err(error)) = publish.now_or_never() {
+            return Err(unavailable(error));
+        }
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(reply)) => Ok(reply),
             Ok(Err(_)) => Err(BrokerError::Unavailable("connection to RabbitMQ lost during the call".into())),
