@@ -2,11 +2,14 @@
 //! raw lapin RPC echo over the same broker with the same message size and the same
 //! concurrency, in one run. The echo runs twice: with server and callers in one process
 //! on one connection, and with the server in a process of its own, as a worker is.
-//! Prints the rates, the ratios, the p50 latencies and each process's CPU per call (all
-//! processes share this machine's cores, so CPU per call bounds the rate).
+//! Every setup starts once; then each round measures every phase in turn, so a drift of
+//! the machine between phases shows up across rounds rather than in one ratio.
+//! Prints, per round, the rates, the ratios, the p50 latencies and each process's CPU per
+//! call (all processes share this machine's cores, so CPU per call bounds the rate),
+//! then the median ratios.
 //!
-//! Usage: amqp_load [SECONDS] [IN_FLIGHT]  (defaults 10 and 64; needs a running
-//! RabbitMQ on 127.0.0.1, `wrk`, and a release build of `updraft`)
+//! Usage: amqp_load [SECONDS] [IN_FLIGHT] [ROUNDS]  (defaults 10, 64 and 3; needs a
+//! running RabbitMQ on 127.0.0.1, `wrk`, and a release build of `updraft`)
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
@@ -170,29 +173,52 @@ fn echo_queue() -> String {
 
 /// Raw request-reply with the echo server and the callers in this process, on one
 /// connection (the cheapest form: one lapin IO thread serves both ends).
-async fn raw_echo(seconds: u64, in_flight: usize) -> anyhow::Result<Measured> {
-    let conn = Connection::connect(AMQP, ConnectionProperties::default()).await?;
-    let queue = echo_queue();
-    echo_server(&conn, &queue, in_flight).await?;
-    measure_echo(&conn, &queue, seconds, in_flight, &[("echo process", this_process())]).await
+struct EchoOneProcess {
+    conn: Connection,
+    queue: String,
+}
+
+impl EchoOneProcess {
+    async fn start(in_flight: usize) -> anyhow::Result<EchoOneProcess> {
+        let conn = Connection::connect(AMQP, ConnectionProperties::default()).await?;
+        let queue = echo_queue();
+        echo_server(&conn, &queue, in_flight).await?;
+        Ok(EchoOneProcess { conn, queue })
+    }
+
+    async fn measure(&self, seconds: u64, in_flight: usize) -> anyhow::Result<Measured> {
+        measure_echo(&self.conn, &self.queue, seconds, in_flight, &[("echo process", this_process())]).await
+    }
 }
 
 /// Raw request-reply with the echo server in a process of its own, as a worker is.
-async fn raw_echo_two_processes(seconds: u64, in_flight: usize) -> anyhow::Result<Measured> {
-    let queue = echo_queue();
-    let exe = std::env::current_exe()?;
-    let server = Killed(Command::new(exe).args(["echo-server", &queue, &in_flight.to_string()]).spawn()?);
-    let conn = Connection::connect(AMQP, ConnectionProperties::default()).await?;
-    // A passive declare of a queue not there yet closes its channel: one per try.
-    for _ in 0..100 {
-        let passive = QueueDeclareOptions { passive: true, ..Default::default() };
-        match conn.create_channel().await?.queue_declare(queue.as_str().into(), passive, FieldTable::default()).await {
-            Ok(q) if q.consumer_count() > 0 => break,
-            _ => tokio::time::sleep(Duration::from_millis(50)).await,
+struct EchoTwoProcesses {
+    server: Killed,
+    conn: Connection,
+    queue: String,
+}
+
+impl EchoTwoProcesses {
+    async fn start(in_flight: usize) -> anyhow::Result<EchoTwoProcesses> {
+        let queue = echo_queue();
+        let exe = std::env::current_exe()?;
+        let server = Killed(Command::new(exe).args(["echo-server", &queue, &in_flight.to_string()]).spawn()?);
+        let conn = Connection::connect(AMQP, ConnectionProperties::default()).await?;
+        // A passive declare of a queue not there yet closes its channel: one per try.
+        for _ in 0..100 {
+            let passive = QueueDeclareOptions { passive: true, ..Default::default() };
+            match conn.create_channel().await?.queue_declare(queue.as_str().into(), passive, FieldTable::default()).await {
+                Ok(q) if q.consumer_count() > 0 => break,
+                _ => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
         }
+        Ok(EchoTwoProcesses { server, conn, queue })
     }
-    let processes = [("callers", this_process()), ("echo server", Process::Pid(server.0.id()))];
-    measure_echo(&conn, &queue, seconds, in_flight, &processes).await
+
+    async fn measure(&self, seconds: u64, in_flight: usize) -> anyhow::Result<Measured> {
+        let processes = [("callers", this_process()), ("echo server", Process::Pid(self.server.0.id()))];
+        measure_echo(&self.conn, &self.queue, seconds, in_flight, &processes).await
+    }
 }
 
 /// What the cluster phase measured: through HTTP with wrk, and through the broker alone.
@@ -202,38 +228,53 @@ struct ClusterRun {
     broker: Measured,
 }
 
-async fn cluster_hello(seconds: u64, in_flight: usize) -> anyhow::Result<ClusterRun> {
-    let bin = std::env::current_exe()?.parent().context("no directory")?.join("updraft");
-    let data = tempfile::tempdir()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let base = format!("http://127.0.0.1:{port}");
-    let spawn = |args: &[&str]| -> anyhow::Result<Killed> {
-        let child = Command::new(&bin).args(args).env("UPDRAFT_LOG", "warn").stdout(Stdio::null()).spawn()?;
-        Ok(Killed(child))
-    };
-    let data_dir = data.path().display().to_string();
-    let cache = data.path().join("worker").display().to_string();
-    let gateway = spawn(&["gateway", "--listen", &format!("127.0.0.1:{port}"), "--data-dir", &data_dir])?;
-    let scheduler = spawn(&["scheduler"])?;
-    let worker = spawn(&["worker", "--id", "bench", "--cache-dir", &cache])?;
-    // The same concurrency as the echo's prefetch: instances kept from the start, each
-    // running `concurrency` calls at once (demand sampling alone grants fewer at first).
-    let instances = in_flight.div_ceil(HELLO_CONCURRENCY);
-    let settings = format!("max_instances=64&concurrency={HELLO_CONCURRENCY}&min_instances={instances}");
-    let url = updraft_benches::deploy_hello(&base, &settings).await?;
-    let _ = updraft_benches::wrk(&url, 2, in_flight)?;
-    let platform = [
-        ("gateway", Process::Pid(gateway.0.id())),
-        ("worker", Process::Pid(worker.0.id())),
-        ("scheduler", Process::Pid(scheduler.0.id())),
-    ];
-    let meter = CpuMeter::start(&with_rabbitmq(&[&platform[..], &[("wrk", Process::WaitedChildren)]].concat()));
-    let wrk = updraft_benches::wrk(&url, seconds, in_flight)?;
-    let http = Measured::new(&meter, wrk.rps, wrk.p50, seconds);
-    let meter = CpuMeter::start(&with_rabbitmq(&[&platform[..], &[("broker client", this_process())]].concat()));
-    let (rps, p50) = broker_calls(seconds, in_flight).await?;
-    let broker = Measured::new(&meter, rps, format!("{p50:.2?}"), seconds);
-    Ok(ClusterRun { http, errors: wrk.errors, broker })
+/// Gateway, scheduler and worker as separate processes, with `bench/hello` deployed.
+struct Cluster {
+    processes: Vec<Killed>,
+    url: String,
+    broker: Arc<AmqpBroker>,
+    _data: tempfile::TempDir,
+}
+
+impl Cluster {
+    async fn start(in_flight: usize) -> anyhow::Result<Cluster> {
+        let bin = std::env::current_exe()?.parent().context("no directory")?.join("updraft");
+        let data = tempfile::tempdir()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let base = format!("http://127.0.0.1:{port}");
+        let spawn = |args: &[&str]| -> anyhow::Result<Killed> {
+            let child = Command::new(&bin).args(args).env("UPDRAFT_LOG", "warn").stdout(Stdio::null()).spawn()?;
+            Ok(Killed(child))
+        };
+        let data_dir = data.path().display().to_string();
+        let cache = data.path().join("worker").display().to_string();
+        let processes = vec![
+            spawn(&["gateway", "--listen", &format!("127.0.0.1:{port}"), "--data-dir", &data_dir])?,
+            spawn(&["worker", "--id", "bench", "--cache-dir", &cache])?,
+            spawn(&["scheduler"])?,
+        ];
+        // The same concurrency as the echo's prefetch: instances kept from the start, each
+        // running `concurrency` calls at once (demand sampling alone grants fewer at first).
+        let instances = in_flight.div_ceil(HELLO_CONCURRENCY);
+        let settings = format!("max_instances=64&concurrency={HELLO_CONCURRENCY}&min_instances={instances}");
+        let url = updraft_benches::deploy_hello(&base, &settings).await?;
+        let _ = updraft_benches::wrk(&url, 2, in_flight)?;
+        let broker = Arc::new(AmqpBroker::connect(AMQP, "updraft-bench"));
+        broker.wait_connected(Duration::from_secs(10)).await?;
+        Ok(Cluster { processes, url, broker, _data: data })
+    }
+
+    async fn measure(&self, seconds: u64, in_flight: usize) -> anyhow::Result<ClusterRun> {
+        let names = ["gateway", "worker", "scheduler"];
+        let platform: Vec<_> = names.into_iter().zip(&self.processes).map(|(name, p)| (name, Process::Pid(p.0.id()))).collect();
+        let meter = CpuMeter::start(&with_rabbitmq(&[&platform[..], &[("wrk", Process::WaitedChildren)]].concat()));
+        let wrk = updraft_benches::wrk(&self.url, seconds, in_flight)?;
+        let http = Measured::new(&meter, wrk.rps, wrk.p50, seconds);
+        let meter = CpuMeter::start(&with_rabbitmq(&[&platform[..], &[("broker client", this_process())]].concat()));
+        let (rps, p50) = broker_calls(&self.broker, seconds, in_flight).await?;
+        let broker = Measured::new(&meter, rps, format!("{p50:.2?}"), seconds);
+        Ok(ClusterRun { http, errors: wrk.errors, broker })
+    }
 }
 
 /// A sync call of `bench/hello` revision 1, as the gateway builds it for `GET /`.
@@ -263,9 +304,7 @@ fn hello_invocation() -> Invocation {
 /// `in_flight` callers invoking `bench/hello` through the platform's own RabbitMQ broker
 /// client, as the gateway does but with no HTTP in front: the same worker, the same
 /// messages. Returns (req/s, p50).
-async fn broker_calls(seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Duration)> {
-    let broker = Arc::new(AmqpBroker::connect(AMQP, "updraft-bench"));
-    broker.wait_connected(Duration::from_secs(10)).await?;
+async fn broker_calls(broker: &Arc<AmqpBroker>, seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Duration)> {
     // The reply queue is declared just after the connection: call until one answers.
     let mut ready = false;
     for _ in 0..100 {
@@ -310,21 +349,44 @@ async fn main() -> anyhow::Result<()> {
     }
     let seconds: u64 = args.next().map_or(Ok(10), |s| s.parse())?;
     let in_flight: usize = args.next().map_or(Ok(64), |s| s.parse())?;
-    let raw = raw_echo(seconds, in_flight).await?;
-    let split = raw_echo_two_processes(seconds, in_flight).await?;
-    let cluster = cluster_hello(seconds, in_flight).await?;
-    let rps = cluster.http.rps;
-    println!("cluster bench: {in_flight} in flight, {seconds}s each, same RabbitMQ, same run");
-    let phases = [
-        (format!("raw lapin RPC echo ({MESSAGE_BYTES} B), one process:"), &raw),
-        (format!("raw lapin RPC echo ({MESSAGE_BYTES} B), two processes:"), &split),
-        (format!("updraft gateway->RabbitMQ->worker hello (errors {}):", cluster.errors), &cluster.http),
-        ("  the same calls by the broker client, no HTTP:".to_owned(), &cluster.broker),
-    ];
-    for (name, phase) in phases {
-        println!("{name:<56} {:>7.0} req/s   p50 {}", phase.rps, phase.p50);
-        println!("    CPU per call: {}", describe(&phase.cpu));
+    let rounds: usize = args.next().map_or(Ok(3), |s| s.parse())?;
+    anyhow::ensure!(rounds > 0, "ROUNDS must be at least 1");
+    let one = EchoOneProcess::start(in_flight).await?;
+    let two = EchoTwoProcesses::start(in_flight).await?;
+    let cluster = Cluster::start(in_flight).await?;
+    println!("cluster bench: {in_flight} in flight, {seconds}s per phase, {rounds} rounds, same RabbitMQ, same run");
+    let (mut ratios_one, mut ratios_two) = (Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        // The phases alternate round by round, so a drift of the machine shows in every
+        // phase instead of in one.
+        let raw = one.measure(seconds, in_flight).await?;
+        let split = two.measure(seconds, in_flight).await?;
+        let run = cluster.measure(seconds, in_flight).await?;
+        println!("round {round}:");
+        let phases = [
+            (format!("raw lapin RPC echo ({MESSAGE_BYTES} B), one process:"), &raw),
+            (format!("raw lapin RPC echo ({MESSAGE_BYTES} B), two processes:"), &split),
+            (format!("updraft gateway->RabbitMQ->worker hello (errors {}):", run.errors), &run.http),
+            ("  the same calls by the broker client, no HTTP:".to_owned(), &run.broker),
+        ];
+        for (name, phase) in phases {
+            println!("  {name:<56} {:>7.0} req/s   p50 {}", phase.rps, phase.p50);
+            println!("      CPU per call: {}", describe(&phase.cpu));
+        }
+        let (ratio_one, ratio_two) = (run.http.rps / raw.rps, run.http.rps / split.rps);
+        println!("  ratio updraft/raw: {ratio_one:.2} (one process), {ratio_two:.2} (two processes)");
+        ratios_one.push(ratio_one);
+        ratios_two.push(ratio_two);
     }
-    println!("ratio updraft/raw: {:.2} (one process), {:.2} (two processes)", rps / raw.rps, rps / split.rps);
+    println!(
+        "median ratio over {rounds} rounds: {:.2} (one process), {:.2} (two processes)",
+        median(&mut ratios_one),
+        median(&mut ratios_two)
+    );
     Ok(())
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
