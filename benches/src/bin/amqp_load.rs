@@ -230,7 +230,8 @@ struct ClusterRun {
 
 /// Gateway, scheduler and worker as separate processes, with `bench/hello` deployed.
 struct Cluster {
-    processes: Vec<Killed>,
+    /// Named as the CPU figures name them; killed (before the data dir goes) on drop.
+    processes: Vec<(&'static str, Killed)>,
     url: String,
     broker: Arc<AmqpBroker>,
     _data: tempfile::TempDir,
@@ -249,9 +250,9 @@ impl Cluster {
         let data_dir = data.path().display().to_string();
         let cache = data.path().join("worker").display().to_string();
         let processes = vec![
-            spawn(&["gateway", "--listen", &format!("127.0.0.1:{port}"), "--data-dir", &data_dir])?,
-            spawn(&["worker", "--id", "bench", "--cache-dir", &cache])?,
-            spawn(&["scheduler"])?,
+            ("gateway", spawn(&["gateway", "--listen", &format!("127.0.0.1:{port}"), "--data-dir", &data_dir])?),
+            ("worker", spawn(&["worker", "--id", "bench", "--cache-dir", &cache])?),
+            ("scheduler", spawn(&["scheduler"])?),
         ];
         // The same concurrency as the echo's prefetch: instances kept from the start, each
         // running `concurrency` calls at once (demand sampling alone grants fewer at first).
@@ -265,8 +266,7 @@ impl Cluster {
     }
 
     async fn measure(&self, seconds: u64, in_flight: usize) -> anyhow::Result<ClusterRun> {
-        let names = ["gateway", "worker", "scheduler"];
-        let platform: Vec<_> = names.into_iter().zip(&self.processes).map(|(name, p)| (name, Process::Pid(p.0.id()))).collect();
+        let platform: Vec<_> = self.processes.iter().map(|(name, child)| (*name, Process::Pid(child.0.id()))).collect();
         let meter = CpuMeter::start(&with_rabbitmq(&[&platform[..], &[("wrk", Process::WaitedChildren)]].concat()));
         let wrk = updraft_benches::wrk(&self.url, seconds, in_flight)?;
         let http = Measured::new(&meter, wrk.rps, wrk.p50, seconds);
