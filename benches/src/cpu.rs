@@ -13,14 +13,17 @@ pub enum Process {
     WaitedChildren,
 }
 
-/// Clock ticks per second of `/proc`'s CPU times.
+/// Clock ticks per second of `/proc`'s CPU times, asked once per process.
 fn ticks_per_second() -> f64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8_lossy(&out.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8_lossy(&out.stdout).trim().parse().ok())
+            .unwrap_or(100.0)
+    })
 }
 
 /// Fields of `/proc/{pid}/stat` after the command name (field 3 onward).

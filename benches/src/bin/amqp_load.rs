@@ -262,6 +262,16 @@ impl Cluster {
         let _ = updraft_benches::wrk(&url, 2, in_flight)?;
         let broker = Arc::new(AmqpBroker::connect(AMQP, "updraft-bench"));
         broker.wait_connected(Duration::from_secs(10)).await?;
+        // The reply queue is declared just after the connection: call until one answers.
+        let mut ready = false;
+        for _ in 0..100 {
+            if let Ok(reply) = broker.call(hello_invocation()).await {
+                ready = matches!(reply.outcome, Outcome::Response(_));
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::ensure!(ready, "bench/hello did not answer through the broker");
         Ok(Cluster { processes, url, broker, _data: data })
     }
 
@@ -305,16 +315,6 @@ fn hello_invocation() -> Invocation {
 /// client, as the gateway does but with no HTTP in front: the same worker, the same
 /// messages. Returns (req/s, p50).
 async fn broker_calls(broker: &Arc<AmqpBroker>, seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Duration)> {
-    // The reply queue is declared just after the connection: call until one answers.
-    let mut ready = false;
-    for _ in 0..100 {
-        if let Ok(reply) = broker.call(hello_invocation()).await {
-            ready = matches!(reply.outcome, Outcome::Response(_));
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    anyhow::ensure!(ready, "bench/hello did not answer through the broker");
     let end = Instant::now() + Duration::from_secs(seconds);
     let callers: Vec<_> = (0..in_flight)
         .map(|_| {

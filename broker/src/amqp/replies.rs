@@ -109,15 +109,13 @@ impl Replies {
     ) -> Result<Vec<u8>, BrokerError> {
         let not_connected = || BrokerError::Unavailable("not connected to RabbitMQ".into());
         let session = self.link.current().ok_or_else(not_connected)?;
-        let queue = self.reply_queue(session.id).await.ok_or_else(not_connected)?;
         let (tx, rx) = oneshot::channel();
         self.pending.lock().insert(id.to_owned(), tx);
         let _waiting = Waiting { replies: self, id: id.to_owned() };
-        // The listener withdraws the queue before it fails the waiting calls: a call
-        // registered after that would wait for its deadline, so it fails here instead.
-        if !self.queue.borrow().as_ref().is_some_and(|(live, _)| *live == session.id) {
-            return Err(not_connected());
-        }
+        // Registered before the queue is looked up: the listener withdraws its queue
+        // before it fails the waiting calls, so a call either finds no queue here or is
+        // failed by the listener; none waits for its deadline on a lost connection.
+        let queue = self.reply_queue(session.id).await.ok_or_else(not_connected)?;
         let properties = properties.with_reply_to(queue.into()).with_correlation_id(id.into());
         let publish =
             session.publisher.basic_publish(exchange.into(), routing_key.into(), BasicPublishOptions::default(), payload, properties);
