@@ -1,5 +1,6 @@
-//! The RabbitMQ consumer against a real broker, in a vhost of its own: a delivery taken
-//! before its consumer stopped (a revoke, a drain) is settled once and never runs twice.
+//! The RabbitMQ broker against a real broker, each test in a vhost of its own: a delivery
+//! taken before its consumer stopped (a revoke, a drain) is settled once and never runs
+//! twice; sync and async calls carry the message properties of DESIGN §5.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -63,4 +64,60 @@ async fn a_delivery_running_when_its_consumer_stops_is_acked_and_not_delivered_a
     let redelivered = tokio::time::timeout(Duration::from_secs(2), again.next()).await;
     assert!(redelivered.is_err(), "the settled invocation was delivered again");
     assert_eq!(broker.queue_depth(&function).await.unwrap(), 0);
+}
+
+/// The next message of `function`'s queue, read with a plain AMQP client as any
+/// RabbitMQ tool would see it.
+async fn next_message(url: &str, function: &FunctionKey) -> lapin::message::BasicGetMessage {
+    let connection = lapin::Connection::connect(url, lapin::ConnectionProperties::default()).await.unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    let queue = format!("updraft.fn.{}.{}", function.app, function.function);
+    for _ in 0..100 {
+        let options = lapin::options::BasicGetOptions { no_ack: true };
+        if let Some(message) = channel.basic_get(queue.as_str().into(), options).await.unwrap() {
+            return message;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no message reached {queue}");
+}
+
+fn header(properties: &lapin::BasicProperties, name: &str) -> Option<lapin::types::AMQPValue> {
+    properties.headers().as_ref()?.inner().get(name).cloned()
+}
+
+#[tokio::test]
+async fn sync_and_async_calls_carry_the_message_properties_of_the_topology() {
+    use lapin::types::AMQPValue;
+    let vhost = Vhost::create();
+    let broker = std::sync::Arc::new(AmqpBroker::connect(&vhost.url(), "updraft-test"));
+    broker.wait_connected(Duration::from_secs(10)).await.unwrap();
+    let function = FunctionKey::new("demo", "props");
+    broker.ensure_queue(&function).await.unwrap();
+
+    // A sync call nobody serves: its message waits in the queue until its deadline.
+    let mut sync = invocation(&function);
+    sync.mode = CallMode::Sync;
+    sync.deadline_unix_ms = unix_ms_after(Duration::from_secs(20));
+    let deadline = sync.deadline_unix_ms;
+    let caller = broker.clone();
+    let call = tokio::spawn(async move { caller.call(sync).await });
+    let message = next_message(&vhost.url(), &function).await;
+    let properties = &message.delivery.properties;
+    assert_ne!(*properties.delivery_mode(), Some(2), "a sync call is not persistent");
+    let ttl: u64 = properties.expiration().as_ref().expect("a sync call expires").as_str().parse().unwrap();
+    assert!((1..=20_000).contains(&ttl), "expiration {ttl} ms is the time left to the deadline");
+    assert!(properties.reply_to().is_some() && properties.correlation_id().is_some());
+    assert_eq!(header(properties, "x-updraft-deadline-ms"), Some(AMQPValue::LongLongInt(deadline as i64)));
+    assert_eq!(header(properties, "x-updraft-attempt"), None, "sync calls are never retried");
+    call.abort();
+
+    // An async call: persistent, with its deadline and attempt number.
+    let queued = invocation(&function);
+    broker.enqueue(queued.clone()).await.unwrap();
+    let message = next_message(&vhost.url(), &function).await;
+    let properties = &message.delivery.properties;
+    assert_eq!(*properties.delivery_mode(), Some(2), "an async call is persistent");
+    assert_eq!(header(properties, "x-updraft-deadline-ms"), Some(AMQPValue::LongLongInt(queued.deadline_unix_ms as i64)));
+    assert_eq!(header(properties, "x-updraft-attempt"), Some(AMQPValue::LongUInt(1)));
 }
