@@ -6,10 +6,9 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use updraft_abi::{ErrorCode, FnCallArg, Response, ServiceError};
-use updraft_broker::{unix_ms_after, BrokerError, CallMode, FailureKind, Invocation, Outcome, MESSAGE_VERSION};
+use updraft_broker::{new_invocation_id, unix_ms_after, BrokerError, CallMode, FailureKind, Invocation, Outcome, MESSAGE_VERSION};
 use updraft_host::{CallContext, Service};
 
-use crate::invoke::new_invocation_id;
 use crate::{AuthMode, Gateway, MAX_CALL_DEPTH};
 
 /// The `fn.call` service, answered by the control plane.

@@ -5,24 +5,14 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use updraft_broker::{unix_ms_after, BrokerError, CallMode, FunctionKey, FailureKind, Invocation, Outcome, MESSAGE_VERSION};
+use updraft_broker::{
+    new_invocation_id, unix_ms_after, BrokerError, CallMode, FunctionKey, FailureKind, Invocation, Outcome, MESSAGE_VERSION,
+};
 
 use crate::{ApiError, AuthMode, Gateway, LiveFunction};
 
 /// Header naming the invocation on every response.
 pub const INVOCATION_ID_HEADER: &str = "x-updraft-invocation-id";
-
-/// A fresh invocation id, 32 hex digits: the time in unix milliseconds (48 bits), then
-/// 80 random bits. Ids sort by time, so the log store's index on them grows at its end
-/// instead of taking random inserts across the whole tree.
-pub fn new_invocation_id() -> String {
-    let millis = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| since.as_millis() as u64)
-        & 0xffff_ffff_ffff;
-    let random = rand::random::<u128>() & ((1u128 << 80) - 1);
-    format!("{millis:012x}{random:020x}")
-}
 
 /// What the invocation path learned, for metrics.
 #[derive(Default)]
@@ -236,15 +226,5 @@ mod tests {
         assert_eq!(route("/fn/a/f/"), Some(("a", "f", "/")));
         assert_eq!(route("/fn/a/f/x%20y/z"), Some(("a", "f", "/x%20y/z")));
         assert_eq!(route("/v1/apps"), None);
-    }
-
-    #[test]
-    fn invocation_ids_are_128_bit_hex_in_time_order() {
-        let id = new_invocation_id();
-        assert_eq!(id.len(), 32);
-        assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
-        assert_ne!(id, new_invocation_id());
-        std::thread::sleep(std::time::Duration::from_millis(2));
-        assert!(new_invocation_id() > id);
     }
 }

@@ -24,7 +24,7 @@ use lapin::{BasicProperties, Connection, ConnectionProperties};
 use parking_lot::Mutex;
 use tokio::sync::oneshot;
 use updraft_benches::cpu::{describe, rabbitmq_pid, CpuMeter, Process};
-use updraft_broker::{unix_ms_after, AmqpBroker, Broker, CallMode, FunctionKey, Invocation, Outcome, MESSAGE_VERSION};
+use updraft_broker::{new_invocation_id, unix_ms_after, AmqpBroker, Broker, CallMode, FunctionKey, Invocation, Outcome, MESSAGE_VERSION};
 
 const AMQP: &str = "amqp://127.0.0.1:5672/%2f";
 /// Calls one instance of `hello` runs at once in the cluster bench.
@@ -289,7 +289,7 @@ impl Cluster {
 
 /// A sync call of `bench/hello` revision 1, as the gateway builds it for `GET /`.
 fn hello_invocation() -> Invocation {
-    let id = format!("{:032x}", rand::random::<u128>());
+    let id = new_invocation_id();
     let request = updraft_abi::Request {
         method: "GET".into(),
         path: "/".into(),
