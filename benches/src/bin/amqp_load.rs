@@ -8,6 +8,10 @@
 //! call (all processes share this machine's cores, so CPU per call bounds the rate),
 //! then the median ratios.
 //!
+//! With `UPDRAFT_BENCH_BASELINE=/path/to/another/updraft`, a second cluster of that build
+//! runs beside the first, in a vhost of its own, and every round also measures it over
+//! HTTP: an A/B of two builds in one run, where the machine's drift hits both alike.
+//!
 //! Usage: amqp_load [SECONDS] [IN_FLIGHT] [ROUNDS]  (defaults 10, 64 and 3; needs a
 //! running RabbitMQ on 127.0.0.1, `wrk`, and a release build of `updraft`)
 
@@ -27,6 +31,8 @@ use updraft_benches::cpu::{describe, rabbitmq_pid, CpuMeter, Process};
 use updraft_broker::{new_invocation_id, unix_ms_after, AmqpBroker, Broker, CallMode, FunctionKey, Invocation, Outcome, MESSAGE_VERSION};
 
 const AMQP: &str = "amqp://127.0.0.1:5672/%2f";
+/// The vhost of the baseline cluster (`UPDRAFT_BENCH_BASELINE`).
+const BASELINE_VHOST: &str = "updraft-bench-baseline";
 /// Calls one instance of `hello` runs at once in the cluster bench.
 const HELLO_CONCURRENCY: usize = 16;
 /// About the size of an encoded invocation of `hello` (request, ids, deadline).
@@ -238,13 +244,33 @@ struct Cluster {
 }
 
 impl Cluster {
+    /// The cluster of the `updraft` next to this bench, on the default vhost.
     async fn start(in_flight: usize) -> anyhow::Result<Cluster> {
         let bin = std::env::current_exe()?.parent().context("no directory")?.join("updraft");
+        Cluster::start_with(&bin, AMQP, in_flight).await
+    }
+
+    /// The cluster of the build `bin`, in a fresh vhost of its own.
+    async fn start_baseline(bin: &std::path::Path, in_flight: usize) -> anyhow::Result<Cluster> {
+        let rabbitmqctl = |args: &[&str]| Command::new("rabbitmqctl").args(args).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        let _ = rabbitmqctl(&["delete_vhost", BASELINE_VHOST]);
+        anyhow::ensure!(rabbitmqctl(&["add_vhost", BASELINE_VHOST])?.success(), "rabbitmqctl add_vhost failed");
+        let permit = ["set_permissions", "-p", BASELINE_VHOST, "guest", ".*", ".*", ".*"];
+        anyhow::ensure!(rabbitmqctl(&permit)?.success(), "rabbitmqctl set_permissions failed");
+        Cluster::start_with(bin, &format!("amqp://127.0.0.1:5672/{BASELINE_VHOST}"), in_flight).await
+    }
+
+    async fn start_with(bin: &std::path::Path, amqp: &str, in_flight: usize) -> anyhow::Result<Cluster> {
         let data = tempfile::tempdir()?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let base = format!("http://127.0.0.1:{port}");
         let spawn = |args: &[&str]| -> anyhow::Result<Killed> {
-            let child = Command::new(&bin).args(args).env("UPDRAFT_LOG", "warn").stdout(Stdio::null()).spawn()?;
+            let child = Command::new(bin)
+                .args(args)
+                .env("UPDRAFT_LOG", "warn")
+                .env("UPDRAFT_AMQP_URL", amqp)
+                .stdout(Stdio::null())
+                .spawn()?;
             Ok(Killed(child))
         };
         let data_dir = data.path().display().to_string();
@@ -260,7 +286,7 @@ impl Cluster {
         let settings = format!("max_instances=64&concurrency={HELLO_CONCURRENCY}&min_instances={instances}");
         let url = updraft_benches::deploy_hello(&base, &settings).await?;
         let _ = updraft_benches::wrk(&url, 2, in_flight)?;
-        let broker = Arc::new(AmqpBroker::connect(AMQP, "updraft-bench"));
+        let broker = Arc::new(AmqpBroker::connect(amqp, "updraft-bench"));
         broker.wait_connected(Duration::from_secs(10)).await?;
         // The reply queue is declared just after the connection: call until one answers.
         let mut ready = false;
@@ -275,15 +301,24 @@ impl Cluster {
         Ok(Cluster { processes, url, broker, _data: data })
     }
 
-    async fn measure(&self, seconds: u64, in_flight: usize) -> anyhow::Result<ClusterRun> {
-        let platform: Vec<_> = self.processes.iter().map(|(name, child)| (*name, Process::Pid(child.0.id()))).collect();
-        let meter = CpuMeter::start(&with_rabbitmq(&[&platform[..], &[("wrk", Process::WaitedChildren)]].concat()));
+    fn platform(&self) -> Vec<(&'static str, Process)> {
+        self.processes.iter().map(|(name, child)| (*name, Process::Pid(child.0.id()))).collect()
+    }
+
+    /// `hello` over HTTP with wrk: the phase, and the calls that were not answered 2xx.
+    fn measure_http(&self, seconds: u64, in_flight: usize) -> anyhow::Result<(Measured, u64)> {
+        let meter = CpuMeter::start(&with_rabbitmq(&[&self.platform()[..], &[("wrk", Process::WaitedChildren)]].concat()));
         let wrk = updraft_benches::wrk(&self.url, seconds, in_flight)?;
-        let http = Measured::new(&meter, wrk.rps, wrk.p50, seconds);
+        Ok((Measured::new(&meter, wrk.rps, wrk.p50, seconds), wrk.errors))
+    }
+
+    async fn measure(&self, seconds: u64, in_flight: usize) -> anyhow::Result<ClusterRun> {
+        let platform = self.platform();
+        let (http, errors) = self.measure_http(seconds, in_flight)?;
         let meter = CpuMeter::start(&with_rabbitmq(&[&platform[..], &[("broker client", this_process())]].concat()));
         let (rps, p50) = broker_calls(&self.broker, seconds, in_flight).await?;
         let broker = Measured::new(&meter, rps, format!("{p50:.2?}"), seconds);
-        Ok(ClusterRun { http, errors: wrk.errors, broker })
+        Ok(ClusterRun { http, errors, broker })
     }
 }
 
@@ -354,6 +389,11 @@ async fn main() -> anyhow::Result<()> {
     let one = EchoOneProcess::start(in_flight).await?;
     let two = EchoTwoProcesses::start(in_flight).await?;
     let cluster = Cluster::start(in_flight).await?;
+    let baseline = match std::env::var_os("UPDRAFT_BENCH_BASELINE") {
+        Some(bin) => Some(Cluster::start_baseline(std::path::Path::new(&bin), in_flight).await?),
+        None => None,
+    };
+    let mut ratios_baseline = Vec::new();
     println!("cluster bench: {in_flight} in flight, {seconds}s per phase, {rounds} rounds, same RabbitMQ, same run");
     let (mut ratios_one, mut ratios_two) = (Vec::new(), Vec::new());
     for round in 1..=rounds {
@@ -361,7 +401,11 @@ async fn main() -> anyhow::Result<()> {
         // phase instead of in one.
         let raw = one.measure(seconds, in_flight).await?;
         let split = two.measure(seconds, in_flight).await?;
+        // The baseline goes second in odd rounds and first in even ones.
+        let measure_baseline = || baseline.as_ref().map(|b| b.measure_http(seconds, in_flight)).transpose();
+        let early = if round % 2 == 0 { measure_baseline()? } else { None };
         let run = cluster.measure(seconds, in_flight).await?;
+        let base = if round % 2 == 0 { early } else { measure_baseline()? };
         println!("round {round}:");
         let phases = [
             (format!("raw lapin RPC echo ({MESSAGE_BYTES} B), one process:"), &raw),
@@ -373,6 +417,12 @@ async fn main() -> anyhow::Result<()> {
             println!("  {name:<56} {:>7.0} req/s   p50 {}", phase.rps, phase.p50);
             println!("      CPU per call: {}", describe(&phase.cpu));
         }
+        if let Some((base, errors)) = &base {
+            println!("  baseline build over HTTP (errors {errors}):{:>22.0} req/s   p50 {}", base.rps, base.p50);
+            println!("      CPU per call: {}", describe(&base.cpu));
+            println!("  ratio this build/baseline build: {:.2}", run.http.rps / base.rps);
+            ratios_baseline.push(run.http.rps / base.rps);
+        }
         let (ratio_one, ratio_two) = (run.http.rps / raw.rps, run.http.rps / split.rps);
         println!("  ratio updraft/raw: {ratio_one:.2} (one process), {ratio_two:.2} (two processes)");
         ratios_one.push(ratio_one);
@@ -383,6 +433,9 @@ async fn main() -> anyhow::Result<()> {
         median(&mut ratios_one),
         median(&mut ratios_two)
     );
+    if !ratios_baseline.is_empty() {
+        println!("median ratio this build/baseline build: {:.2}", median(&mut ratios_baseline));
+    }
     Ok(())
 }
 
