@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use lapin::Acker;
 use lapin::options::{BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicPublishOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel};
@@ -73,8 +72,8 @@ impl DeliveryStream for FunctionConsumer {
                     };
                     let handle = AmqpHandle {
                         session: live.session.clone(),
-                        _channel: live.channel.clone(),
-                        acker: delivery.acker,
+                        channel: live.channel.clone(),
+                        delivery_tag: delivery.delivery_tag,
                         reply_to: delivery.properties.reply_to().as_ref().map(|q| q.to_string()),
                         correlation_id: delivery.properties.correlation_id().as_ref().map(|c| c.to_string()),
                     };
@@ -103,12 +102,14 @@ impl DeliveryStream for FunctionConsumer {
 
 struct AmqpHandle {
     session: Arc<Session>,
-    /// Keeps the delivery's channel open until the delivery is settled: lapin closes a
-    /// channel when its last handle goes, and RabbitMQ requeues what a closed channel had
-    /// not settled, so a consumer stopped (revoke, drain) while this delivery ran would
-    /// have it run a second time elsewhere.
-    _channel: Channel,
-    acker: Acker,
+    /// The delivery's channel, which settles it. Held until then: lapin closes a channel
+    /// when its last handle goes, and RabbitMQ requeues what a closed channel had not
+    /// settled, so a consumer stopped (revoke, drain) while this delivery ran would have it
+    /// run a second time elsewhere.
+    channel: Channel,
+    /// Settled on `channel` directly: lapin's `Acker` routes every ack through its
+    /// internal RPC task and a spawned future, two more task wake-ups per call.
+    delivery_tag: u64,
     reply_to: Option<String>,
     correlation_id: Option<String>,
 }
@@ -133,10 +134,11 @@ impl DeliveryHandle for AmqpHandle {
     }
 
     async fn ack(self: Box<Self>) -> Result<(), BrokerError> {
-        self.acker.ack(BasicAckOptions::default()).await.map(drop).map_err(unavailable)
+        self.channel.basic_ack(self.delivery_tag, BasicAckOptions::default()).await.map_err(unavailable)
     }
 
     async fn requeue(self: Box<Self>, _invocation: Invocation) -> Result<(), BrokerError> {
-        self.acker.nack(BasicNackOptions { requeue: true, ..Default::default() }).await.map(drop).map_err(unavailable)
+        let requeue = BasicNackOptions { requeue: true, ..Default::default() };
+        self.channel.basic_nack(self.delivery_tag, requeue).await.map_err(unavailable)
     }
 }
