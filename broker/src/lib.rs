@@ -148,4 +148,8 @@ pub trait Broker: Send + Sync + 'static {
 
     /// Withdraws the fast path of `function`.
     fn detach_inline(&self, _function: &FunctionKey) {}
+
+    /// Before the process exits: delivers what is queued for the broker (settlements
+    /// among it) and disconnects for good. Nothing to do in one process.
+    async fn close(&self) {}
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use lapin::options::{BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicPublishOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel};
@@ -130,7 +130,15 @@ impl DeliveryHandle for AmqpHandle {
                 return Err(unavailable(error));
             }
         }
-        self.ack().await
+        // The reply is written; the ack only needs queueing behind it. Its first poll queues
+        // the frame for lapin's IO thread (or fails on a closed channel, and RabbitMQ
+        // redelivers); awaiting the rest would only learn when it was written, at the cost
+        // of one more wake-up of this task. Frames queued later on this connection (a
+        // channel or connection close) go out after it.
+        match self.channel.basic_ack(self.delivery_tag, BasicAckOptions::default()).now_or_never() {
+            Some(Err(error)) => Err(unavailable(error)),
+            _ => Ok(()),
+        }
     }
 
     async fn ack(self: Box<Self>) -> Result<(), BrokerError> {

@@ -1,7 +1,7 @@
 //! The connection to RabbitMQ, kept alive: reconnects with backoff after any failure and
 //! re-declares the topology, so every process recovers from a broker restart by itself.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +16,8 @@ use crate::BrokerError;
 /// First wait before reconnecting; doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// How long a final close waits for RabbitMQ to confirm it.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
 /// One live connection and its publishing channels.
 pub(crate) struct Session {
@@ -46,13 +48,21 @@ pub(crate) struct Link {
     name: String,
     state: watch::Sender<Option<Arc<Session>>>,
     sessions: AtomicU64,
+    /// Set by [`Link::close`]: no more reconnecting.
+    closed: AtomicBool,
 }
 
 impl Link {
     /// Starts connecting in the background.
     pub(crate) fn start(url: &str, name: &str) -> Arc<Link> {
         let (state, _) = watch::channel(None);
-        let link = Arc::new(Link { url: url.to_owned(), name: name.to_owned(), state, sessions: AtomicU64::new(0) });
+        let link = Arc::new(Link {
+            url: url.to_owned(),
+            name: name.to_owned(),
+            state,
+            sessions: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+        });
         tokio::spawn(link.clone().supervise());
         link
     }
@@ -89,6 +99,16 @@ impl Link {
         }
     }
 
+    /// Closes the connection for good: RabbitMQ gets every frame queued before the close
+    /// (acks among them) and then the close itself; the link stops reconnecting.
+    pub(crate) async fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        if let Some(session) = self.state.send_replace(None) {
+            let close = session.connection.close(200, "closing".into());
+            let _ = tokio::time::timeout(CLOSE_WAIT, close).await;
+        }
+    }
+
     async fn connect(&self) -> Result<Session, lapin::Error> {
         let properties = ConnectionProperties::default().with_connection_name(self.name.clone().into());
         let connection = Connection::connect(&self.url, properties).await?;
@@ -102,12 +122,16 @@ impl Link {
 
     async fn supervise(self: Arc<Self>) {
         let mut backoff = FIRST_BACKOFF;
-        loop {
+        while !self.closed.load(Ordering::SeqCst) {
             match self.connect().await {
                 Ok(session) => {
                     backoff = FIRST_BACKOFF;
                     let mut events = session.connection.events_listener();
                     let session = Arc::new(session);
+                    if self.closed.load(Ordering::SeqCst) {
+                        let _ = session.connection.close(200, "closing".into()).await;
+                        return;
+                    }
                     tracing::info!(session = session.id, "connected to RabbitMQ");
                     self.state.send_replace(Some(session.clone()));
                     loop {
@@ -123,6 +147,9 @@ impl Link {
                         if closed {
                             break;
                         }
+                    }
+                    if self.closed.load(Ordering::SeqCst) {
+                        return;
                     }
                     self.state.send_replace(None);
                     let _ = session.connection.close(0, "reconnecting".into()).await;

@@ -289,6 +289,10 @@ impl Broker for AmqpBroker {
         Ok(())
     }
 
+    async fn close(&self) {
+        self.link.close().await;
+    }
+
     async fn rpc(&self, service: RpcService, request: Vec<u8>, timeout: Duration) -> Result<Vec<u8>, BrokerError> {
         let id = format!("{:032x}", rand::random::<u128>());
         self.replies.request("", service.queue(), &id, &request, BasicProperties::default(), timeout).await

@@ -46,7 +46,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
             directory: control_plane.clone(),
             modules: control_plane,
             services: Arc::new(RemoteServices::registry(broker.clone(), updraft_gateway::DEFAULT_MAX_BODY_BYTES)),
-            logs: Arc::new(BrokerLogSink::start(broker)),
+            logs: Arc::new(BrokerLogSink::start(broker.clone())),
         },
     );
     worker.start().await?;
@@ -59,6 +59,8 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         }
         _ = worker.drained() => {}
     }
+    // The last settlements were only queued: they reach RabbitMQ before the close does.
+    broker.close().await;
     tracing::info!("worker stopped");
     Ok(())
 }

@@ -29,6 +29,20 @@ impl Vhost {
     pub fn url(&self) -> String {
         format!("amqp://guest:guest@127.0.0.1:5672/{}", self.name)
     }
+
+    /// `(durable, messages)` of `queue` as RabbitMQ lists it (ready and unacknowledged),
+    /// or None when there is no such queue.
+    pub fn queue(&self, queue: &str) -> Option<(bool, u64)> {
+        let listed = Command::new("rabbitmqctl")
+            .args(["list_queues", "-q", "-p", &self.name, "name", "durable", "messages"])
+            .output()
+            .expect("rabbitmqctl list_queues");
+        let listed = String::from_utf8_lossy(&listed.stdout).to_string();
+        listed.lines().find_map(|line| match line.split_whitespace().collect::<Vec<_>>()[..] {
+            [name, durable, messages] if name == queue => Some((durable == "true", messages.parse().ok()?)),
+            _ => None,
+        })
+    }
 }
 
 impl Drop for Vhost {
