@@ -15,7 +15,7 @@ mod in_process;
 mod messages;
 mod wire;
 
-pub use amqp::AmqpBroker;
+pub use amqp::{sync_call_properties, AmqpBroker};
 pub use directory::{FunctionDirectory, ModuleSource};
 pub use error::BrokerError;
 pub use in_process::{InProcessBroker, DEFAULT_QUEUE_CAPACITY};

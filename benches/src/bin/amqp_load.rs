@@ -1,7 +1,9 @@
 //! Cluster load bench: `hello` through gateway -> RabbitMQ -> worker -> reply, against a
 //! raw lapin RPC echo over the same broker with the same message size and the same
 //! concurrency, in one run. The echo runs twice: with server and callers in one process
-//! on one connection, and with the server in a process of its own, as a worker is.
+//! on one connection, and with the server in a process of its own, as a worker is; the
+//! second form runs again with the properties of a sync call (expiration and deadline
+//! header, DESIGN §5), to show what the contract itself costs.
 //! Every setup starts once; then each round measures every phase in turn, so a drift of
 //! the machine between phases shows up across rounds rather than in one ratio.
 //! Prints, per round, the rates, the ratios, the p50 latencies and each process's CPU per
@@ -28,7 +30,7 @@ use lapin::{BasicProperties, Connection, ConnectionProperties};
 use parking_lot::Mutex;
 use tokio::sync::oneshot;
 use updraft_benches::cpu::{describe, rabbitmq_pid, CpuMeter, Process};
-use updraft_broker::{new_invocation_id, unix_ms_after, AmqpBroker, Broker, CallMode, FunctionKey, Invocation, Outcome, MESSAGE_VERSION};
+use updraft_broker::{new_invocation_id, sync_call_properties, unix_ms_after, AmqpBroker, Broker, CallMode, FunctionKey, Invocation, Outcome, MESSAGE_VERSION};
 
 const AMQP: &str = "amqp://127.0.0.1:5672/%2f";
 /// The vhost of the baseline cluster (`UPDRAFT_BENCH_BASELINE`).
@@ -37,6 +39,15 @@ const BASELINE_VHOST: &str = "updraft-bench-baseline";
 const HELLO_CONCURRENCY: usize = 16;
 /// About the size of an encoded invocation of `hello` (request, ids, deadline).
 const MESSAGE_BYTES: usize = 240;
+
+/// The properties of the echo's requests.
+#[derive(Clone, Copy)]
+enum EchoProperties {
+    /// Reply-to and correlation id only.
+    Plain,
+    /// Also those of an Updraft sync call: expiration and the deadline header.
+    SyncCall,
+}
 
 struct Killed(Child);
 
@@ -78,10 +89,11 @@ async fn measure_echo(
     queue: &str,
     seconds: u64,
     in_flight: usize,
+    properties: EchoProperties,
     processes: &[(&'static str, Process)],
 ) -> anyhow::Result<Measured> {
     let meter = CpuMeter::start(&with_rabbitmq(processes));
-    let (rps, p50) = echo_client(conn, queue, seconds, in_flight).await?;
+    let (rps, p50) = echo_client(conn, queue, seconds, in_flight, properties).await?;
     Ok(Measured::new(&meter, rps, format!("{p50:.2?}"), seconds))
 }
 
@@ -112,7 +124,13 @@ async fn echo_server(conn: &Connection, queue: &str, in_flight: usize) -> anyhow
 
 /// `in_flight` callers with a shared reply queue, each sending its next request when the
 /// last one is answered, for `seconds`. Returns (req/s, p50).
-async fn echo_client(conn: &Connection, queue: &str, seconds: u64, in_flight: usize) -> anyhow::Result<(f64, Duration)> {
+async fn echo_client(
+    conn: &Connection,
+    queue: &str,
+    seconds: u64,
+    in_flight: usize,
+    properties: EchoProperties,
+) -> anyhow::Result<(f64, Duration)> {
     let client = conn.create_channel().await?;
     let reply = client
         .queue_declare("".into(), QueueDeclareOptions { exclusive: true, ..Default::default() }, FieldTable::default())
@@ -133,10 +151,15 @@ async fn echo_client(conn: &Connection, queue: &str, seconds: u64, in_flight: us
 
     let end = Instant::now() + Duration::from_secs(seconds);
     let payload = vec![b'x'; MESSAGE_BYTES];
+    let base = match properties {
+        EchoProperties::Plain => BasicProperties::default(),
+        // The same shape on the wire as a call of `hello` (the echo server checks nothing).
+        EchoProperties::SyncCall => sync_call_properties(&hello_invocation(), Duration::from_secs(10)),
+    };
     let callers: Vec<_> = (0..in_flight)
         .map(|c| {
-            let (client, pending, payload, queue, reply_queue) =
-                (client.clone(), pending.clone(), payload.clone(), queue.to_owned(), reply_queue.clone());
+            let (client, pending, payload, queue, reply_queue, base) =
+                (client.clone(), pending.clone(), payload.clone(), queue.to_owned(), reply_queue.clone(), base.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut n = 0u64;
@@ -145,7 +168,7 @@ async fn echo_client(conn: &Connection, queue: &str, seconds: u64, in_flight: us
                     n += 1;
                     let (tx, rx) = oneshot::channel();
                     pending.lock().insert(id.clone(), tx);
-                    let props = BasicProperties::default().with_reply_to(reply_queue.clone()).with_correlation_id(id.into());
+                    let props = base.clone().with_reply_to(reply_queue.clone()).with_correlation_id(id.into());
                     let started = Instant::now();
                     if client.basic_publish("".into(), queue.as_str().into(), BasicPublishOptions::default(), &payload, props).await.is_err() {
                         break;
@@ -193,7 +216,7 @@ impl EchoOneProcess {
     }
 
     async fn measure(&self, seconds: u64, in_flight: usize) -> anyhow::Result<Measured> {
-        measure_echo(&self.conn, &self.queue, seconds, in_flight, &[("echo process", this_process())]).await
+        measure_echo(&self.conn, &self.queue, seconds, in_flight, EchoProperties::Plain, &[("echo process", this_process())]).await
     }
 }
 
@@ -221,9 +244,9 @@ impl EchoTwoProcesses {
         Ok(EchoTwoProcesses { server, conn, queue })
     }
 
-    async fn measure(&self, seconds: u64, in_flight: usize) -> anyhow::Result<Measured> {
+    async fn measure(&self, seconds: u64, in_flight: usize, properties: EchoProperties) -> anyhow::Result<Measured> {
         let processes = [("callers", this_process()), ("echo server", Process::Pid(self.server.0.id()))];
-        measure_echo(&self.conn, &self.queue, seconds, in_flight, &processes).await
+        measure_echo(&self.conn, &self.queue, seconds, in_flight, properties, &processes).await
     }
 }
 
@@ -395,12 +418,13 @@ async fn main() -> anyhow::Result<()> {
     };
     let mut ratios_baseline = Vec::new();
     println!("cluster bench: {in_flight} in flight, {seconds}s per phase, {rounds} rounds, same RabbitMQ, same run");
-    let (mut ratios_one, mut ratios_two) = (Vec::new(), Vec::new());
+    let (mut ratios_one, mut ratios_two, mut ratios_contract) = (Vec::new(), Vec::new(), Vec::new());
     for round in 1..=rounds {
         // The phases alternate round by round, so a drift of the machine shows in every
         // phase instead of in one.
         let raw = one.measure(seconds, in_flight).await?;
-        let split = two.measure(seconds, in_flight).await?;
+        let split = two.measure(seconds, in_flight, EchoProperties::Plain).await?;
+        let contract = two.measure(seconds, in_flight, EchoProperties::SyncCall).await?;
         // The baseline goes second in odd rounds and first in even ones.
         let measure_baseline = || baseline.as_ref().map(|b| b.measure_http(seconds, in_flight)).transpose();
         let early = if round % 2 == 0 { measure_baseline()? } else { None };
@@ -410,6 +434,7 @@ async fn main() -> anyhow::Result<()> {
         let phases = [
             (format!("raw lapin RPC echo ({MESSAGE_BYTES} B), one process:"), &raw),
             (format!("raw lapin RPC echo ({MESSAGE_BYTES} B), two processes:"), &split),
+            ("  the same with a sync call's properties:".to_owned(), &contract),
             (format!("updraft gateway->RabbitMQ->worker hello (errors {}):", run.errors), &run.http),
             ("  the same calls by the broker client, no HTTP:".to_owned(), &run.broker),
         ];
@@ -424,14 +449,20 @@ async fn main() -> anyhow::Result<()> {
             ratios_baseline.push(run.http.rps / base.rps);
         }
         let (ratio_one, ratio_two) = (run.http.rps / raw.rps, run.http.rps / split.rps);
-        println!("  ratio updraft/raw: {ratio_one:.2} (one process), {ratio_two:.2} (two processes)");
+        let ratio_contract = run.http.rps / contract.rps;
+        println!(
+            "  ratio updraft/raw: {ratio_one:.2} (one process), {ratio_two:.2} (two processes), \
+             {ratio_contract:.2} (two processes, sync-call properties)"
+        );
         ratios_one.push(ratio_one);
         ratios_two.push(ratio_two);
+        ratios_contract.push(ratio_contract);
     }
     println!(
-        "median ratio over {rounds} rounds: {:.2} (one process), {:.2} (two processes)",
+        "median ratio over {rounds} rounds: {:.2} (one process), {:.2} (two processes), {:.2} (two processes, sync-call properties)",
         median(&mut ratios_one),
-        median(&mut ratios_two)
+        median(&mut ratios_two),
+        median(&mut ratios_contract)
     );
     if !ratios_baseline.is_empty() {
         println!("median ratio this build/baseline build: {:.2}", median(&mut ratios_baseline));

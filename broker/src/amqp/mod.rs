@@ -76,6 +76,15 @@ fn sync_headers(invocation: &Invocation) -> FieldTable {
     headers
 }
 
+/// The properties of a sync call with `remaining` time to its deadline (DESIGN §5): the
+/// message expires with the deadline, which travels as an absolute header too. Public so
+/// that the cluster bench can give its raw echo the same properties.
+pub fn sync_call_properties(invocation: &Invocation, remaining: Duration) -> BasicProperties {
+    BasicProperties::default()
+        .with_expiration(remaining.as_millis().max(1).to_string().into())
+        .with_headers(sync_headers(invocation))
+}
+
 /// Headers of an async attempt: its deadline and its attempt number.
 fn async_headers(invocation: &Invocation) -> FieldTable {
     let mut headers = sync_headers(invocation);
@@ -180,9 +189,7 @@ impl Broker for AmqpBroker {
     async fn call(&self, invocation: Invocation) -> Result<Reply, BrokerError> {
         let _held = self.hold(&invocation.function)?;
         let remaining = invocation.deadline().saturating_duration_since(std::time::Instant::now());
-        let properties = BasicProperties::default()
-            .with_expiration(remaining.as_millis().max(1).to_string().into())
-            .with_headers(sync_headers(&invocation));
+        let properties = sync_call_properties(&invocation, remaining);
         let payload = encode(&invocation)?;
         let key = topology::routing_key(&invocation.function);
         let reply = self
