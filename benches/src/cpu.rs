@@ -1,5 +1,7 @@
-//! CPU time of processes, read from `/proc`: where a load bench's calls spend their CPU
-//! when every process shares the same cores.
+//! CPU time and context switches of processes, read from `/proc`: where a load bench's
+//! calls spend their CPU when every process shares the same cores, and how often each
+//! process went to sleep and was woken per call (a count that a noisy machine disturbs
+//! far less than CPU time).
 
 use std::fmt::Write;
 
@@ -54,11 +56,44 @@ pub fn rabbitmq_pid() -> Option<u32> {
     })
 }
 
-/// CPU used by named processes from [`CpuMeter::start`] on.
+/// Context switches (voluntary and not) of every thread of `pid` alive now; `None` when
+/// the process is gone. Threads that exited are not counted.
+fn switches(pid: u32) -> Option<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
+        let Ok(status) = std::fs::read_to_string(task.path().join("status")) else { continue };
+        total += status
+            .lines()
+            .filter(|line| line.starts_with("voluntary_ctxt_switches") || line.starts_with("nonvoluntary_ctxt_switches"))
+            .filter_map(|line| line.split_whitespace().last()?.parse::<u64>().ok())
+            .sum::<u64>();
+    }
+    Some(total)
+}
+
+/// What one process spent per call.
+#[derive(Clone, Copy, Debug)]
+pub struct CallCost {
+    /// The process's name in the report.
+    pub name: &'static str,
+    /// Microseconds of CPU per call.
+    pub cpu_us: f64,
+    /// Context switches per call (`None` where `/proc` cannot tell: waited children).
+    pub switches: Option<f64>,
+}
+
+/// CPU and context switches of named processes from [`CpuMeter::start`] on.
 pub struct CpuMeter {
-    processes: Vec<(&'static str, Process, u64)>,
+    processes: Vec<(&'static str, Process, u64, Option<u64>)>,
     /// Microseconds per clock tick.
     tick_us: f64,
+}
+
+fn process_switches(process: Process) -> Option<u64> {
+    match process {
+        Process::Pid(pid) => switches(pid),
+        Process::WaitedChildren => None,
+    }
 }
 
 impl CpuMeter {
@@ -66,25 +101,43 @@ impl CpuMeter {
     pub fn start(processes: &[(&'static str, Process)]) -> CpuMeter {
         // Asked before the first reading: `getconf` is a waited-for child itself.
         let tick_us = 1e6 / ticks_per_second();
-        CpuMeter { processes: processes.iter().map(|&(name, process)| (name, process, ticks(process))).collect(), tick_us }
+        let processes = processes
+            .iter()
+            .map(|&(name, process)| (name, process, ticks(process), process_switches(process)))
+            .collect();
+        CpuMeter { processes, tick_us }
     }
 
-    /// Microseconds of CPU per call of each process since the start, for `calls` calls.
-    pub fn per_call(&self, calls: f64) -> Vec<(&'static str, f64)> {
+    /// What each process spent per call since the start, for `calls` calls.
+    pub fn per_call(&self, calls: f64) -> Vec<CallCost> {
+        let calls = calls.max(1.0);
         self.processes
             .iter()
-            .map(|&(name, process, start)| (name, ticks(process).saturating_sub(start) as f64 * self.tick_us / calls.max(1.0)))
+            .map(|&(name, process, start, switched)| CallCost {
+                name,
+                cpu_us: ticks(process).saturating_sub(start) as f64 * self.tick_us / calls,
+                switches: switched
+                    .zip(process_switches(process))
+                    .map(|(start, end)| end.saturating_sub(start) as f64 / calls),
+            })
             .collect()
     }
 }
 
 /// `name 12 µs, other 30 µs (sum 42 µs)`.
-pub fn describe(per_call: &[(&'static str, f64)]) -> String {
+pub fn describe(per_call: &[CallCost]) -> String {
     let mut text = String::new();
-    for (name, micros) in per_call {
-        let _ = write!(text, "{}{name} {micros:.0} µs", if text.is_empty() { "" } else { ", " });
+    for cost in per_call {
+        let _ = write!(text, "{}{} {:.0} µs", if text.is_empty() { "" } else { ", " }, cost.name, cost.cpu_us);
     }
-    let sum: f64 = per_call.iter().map(|(_, micros)| micros).sum();
+    let sum: f64 = per_call.iter().map(|cost| cost.cpu_us).sum();
     let _ = write!(text, " (sum {sum:.0} µs)");
     text
+}
+
+/// `name 2.1, other 3.0`: context switches per call, of the processes `/proc` can tell.
+pub fn describe_switches(per_call: &[CallCost]) -> String {
+    let parts: Vec<String> =
+        per_call.iter().filter_map(|cost| Some(format!("{} {:.2}", cost.name, cost.switches?))).collect();
+    parts.join(", ")
 }

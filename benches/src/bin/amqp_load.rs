@@ -29,7 +29,7 @@ use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
 use parking_lot::Mutex;
 use tokio::sync::oneshot;
-use updraft_benches::cpu::{describe, rabbitmq_pid, CpuMeter, Process};
+use updraft_benches::cpu::{describe, describe_switches, rabbitmq_pid, CallCost, CpuMeter, Process};
 use updraft_broker::{new_invocation_id, sync_call_properties, unix_ms_after, AmqpBroker, Broker, CallMode, FunctionKey, Invocation, Outcome, MESSAGE_VERSION};
 
 const AMQP: &str = "amqp://127.0.0.1:5672/%2f";
@@ -63,7 +63,7 @@ struct Measured {
     rps: f64,
     p50: String,
     /// CPU per call of each process (µs).
-    cpu: Vec<(&'static str, f64)>,
+    cpu: Vec<CallCost>,
 }
 
 impl Measured {
@@ -441,10 +441,12 @@ async fn main() -> anyhow::Result<()> {
         for (name, phase) in phases {
             println!("  {name:<56} {:>7.0} req/s   p50 {}", phase.rps, phase.p50);
             println!("      CPU per call: {}", describe(&phase.cpu));
+            println!("      context switches per call: {}", describe_switches(&phase.cpu));
         }
         if let Some((base, errors)) = &base {
             println!("  baseline build over HTTP (errors {errors}):{:>22.0} req/s   p50 {}", base.rps, base.p50);
             println!("      CPU per call: {}", describe(&base.cpu));
+            println!("      context switches per call: {}", describe_switches(&base.cpu));
             println!("  ratio this build/baseline build: {:.2}", run.http.rps / base.rps);
             ratios_baseline.push(run.http.rps / base.rps);
         }
