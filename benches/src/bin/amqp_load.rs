@@ -2,8 +2,9 @@
 //! raw lapin RPC echo over the same broker with the same message size and the same
 //! concurrency, in one run. The echo runs twice: with server and callers in one process
 //! on one connection, and with the server in a process of its own, as a worker is; the
-//! second form runs again with the properties of a sync call (expiration and deadline
-//! header, DESIGN §5), to show what the contract itself costs.
+//! second form runs again the way a sync call travels (DESIGN §5: through a direct
+//! exchange, with an expiration and the deadline header), to show what that contract
+//! itself costs RabbitMQ and the echo.
 //! Every setup starts once; then each round measures every phase in turn, so a drift of
 //! the machine between phases shows up across rounds rather than in one ratio.
 //! Prints, per round, the rates, the ratios, the p50 latencies and each process's CPU per
@@ -26,7 +27,7 @@ use anyhow::Context;
 use futures::StreamExt;
 use lapin::options::*;
 use lapin::types::FieldTable;
-use lapin::{BasicProperties, Connection, ConnectionProperties};
+use lapin::{BasicProperties, Connection, ConnectionProperties, ExchangeKind};
 use parking_lot::Mutex;
 use tokio::sync::oneshot;
 use updraft_benches::cpu::{describe, describe_switches, rabbitmq_pid, CallCost, CpuMeter, Process};
@@ -40,14 +41,19 @@ const HELLO_CONCURRENCY: usize = 16;
 /// About the size of an encoded invocation of `hello` (request, ids, deadline).
 const MESSAGE_BYTES: usize = 240;
 
-/// The properties of the echo's requests.
+/// How the echo's requests travel.
 #[derive(Clone, Copy)]
-enum EchoProperties {
-    /// Reply-to and correlation id only.
+enum EchoRequests {
+    /// Straight to the queue (the default exchange), with reply-to and correlation id only.
     Plain,
-    /// Also those of an Updraft sync call: expiration and the deadline header.
+    /// Like an Updraft sync call: through a direct exchange bound to the queue, with an
+    /// expiration and the deadline header as well.
     SyncCall,
 }
+
+/// The direct exchange of [`EchoRequests::SyncCall`]; each echo queue is bound to it with
+/// its own name as the key. Gone with the last of those queues (auto-delete).
+const ECHO_EXCHANGE: &str = "updraft.bench.echo";
 
 struct Killed(Child);
 
@@ -62,7 +68,7 @@ impl Drop for Killed {
 struct Measured {
     rps: f64,
     p50: String,
-    /// CPU per call of each process (µs).
+    /// CPU and context switches per call of each process.
     cpu: Vec<CallCost>,
 }
 
@@ -89,11 +95,11 @@ async fn measure_echo(
     queue: &str,
     seconds: u64,
     in_flight: usize,
-    properties: EchoProperties,
+    requests: EchoRequests,
     processes: &[(&'static str, Process)],
 ) -> anyhow::Result<Measured> {
     let meter = CpuMeter::start(&with_rabbitmq(processes));
-    let (rps, p50) = echo_client(conn, queue, seconds, in_flight, properties).await?;
+    let (rps, p50) = echo_client(conn, queue, seconds, in_flight, requests).await?;
     Ok(Measured::new(&meter, rps, format!("{p50:.2?}"), seconds))
 }
 
@@ -103,6 +109,9 @@ async fn echo_server(conn: &Connection, queue: &str, in_flight: usize) -> anyhow
     let server = conn.create_channel().await?;
     let options = QueueDeclareOptions { auto_delete: true, ..Default::default() };
     server.queue_declare(queue.into(), options, FieldTable::default()).await?;
+    let exchange = ExchangeDeclareOptions { auto_delete: true, ..Default::default() };
+    server.exchange_declare(ECHO_EXCHANGE.into(), ExchangeKind::Direct, exchange, FieldTable::default()).await?;
+    server.queue_bind(queue.into(), ECHO_EXCHANGE.into(), queue.into(), QueueBindOptions::default(), FieldTable::default()).await?;
     server.basic_qos(in_flight as u16, BasicQosOptions::default()).await?;
     let mut requests = server.basic_consume(queue.into(), "".into(), BasicConsumeOptions::default(), FieldTable::default()).await?;
     tokio::spawn(async move {
@@ -129,7 +138,7 @@ async fn echo_client(
     queue: &str,
     seconds: u64,
     in_flight: usize,
-    properties: EchoProperties,
+    requests: EchoRequests,
 ) -> anyhow::Result<(f64, Duration)> {
     let client = conn.create_channel().await?;
     let reply = client
@@ -151,10 +160,10 @@ async fn echo_client(
 
     let end = Instant::now() + Duration::from_secs(seconds);
     let payload = vec![b'x'; MESSAGE_BYTES];
-    let base = match properties {
-        EchoProperties::Plain => BasicProperties::default(),
+    let (exchange, base) = match requests {
+        EchoRequests::Plain => ("", BasicProperties::default()),
         // The same shape on the wire as a call of `hello` (the echo server checks nothing).
-        EchoProperties::SyncCall => sync_call_properties(&hello_invocation(), Duration::from_secs(10)),
+        EchoRequests::SyncCall => (ECHO_EXCHANGE, sync_call_properties(&hello_invocation(), Duration::from_secs(10))),
     };
     let callers: Vec<_> = (0..in_flight)
         .map(|c| {
@@ -170,7 +179,7 @@ async fn echo_client(
                     pending.lock().insert(id.clone(), tx);
                     let props = base.clone().with_reply_to(reply_queue.clone()).with_correlation_id(id.into());
                     let started = Instant::now();
-                    if client.basic_publish("".into(), queue.as_str().into(), BasicPublishOptions::default(), &payload, props).await.is_err() {
+                    if client.basic_publish(exchange.into(), queue.as_str().into(), BasicPublishOptions::default(), &payload, props).await.is_err() {
                         break;
                     }
                     if rx.await.is_err() {
@@ -216,7 +225,7 @@ impl EchoOneProcess {
     }
 
     async fn measure(&self, seconds: u64, in_flight: usize) -> anyhow::Result<Measured> {
-        measure_echo(&self.conn, &self.queue, seconds, in_flight, EchoProperties::Plain, &[("echo process", this_process())]).await
+        measure_echo(&self.conn, &self.queue, seconds, in_flight, EchoRequests::Plain, &[("echo process", this_process())]).await
     }
 }
 
@@ -244,9 +253,9 @@ impl EchoTwoProcesses {
         Ok(EchoTwoProcesses { server, conn, queue })
     }
 
-    async fn measure(&self, seconds: u64, in_flight: usize, properties: EchoProperties) -> anyhow::Result<Measured> {
+    async fn measure(&self, seconds: u64, in_flight: usize, requests: EchoRequests) -> anyhow::Result<Measured> {
         let processes = [("callers", this_process()), ("echo server", Process::Pid(self.server.0.id()))];
-        measure_echo(&self.conn, &self.queue, seconds, in_flight, properties, &processes).await
+        measure_echo(&self.conn, &self.queue, seconds, in_flight, requests, &processes).await
     }
 }
 
@@ -423,8 +432,8 @@ async fn main() -> anyhow::Result<()> {
         // The phases alternate round by round, so a drift of the machine shows in every
         // phase instead of in one.
         let raw = one.measure(seconds, in_flight).await?;
-        let split = two.measure(seconds, in_flight, EchoProperties::Plain).await?;
-        let contract = two.measure(seconds, in_flight, EchoProperties::SyncCall).await?;
+        let split = two.measure(seconds, in_flight, EchoRequests::Plain).await?;
+        let contract = two.measure(seconds, in_flight, EchoRequests::SyncCall).await?;
         // The baseline goes second in odd rounds and first in even ones.
         let measure_baseline = || baseline.as_ref().map(|b| b.measure_http(seconds, in_flight)).transpose();
         let early = if round % 2 == 0 { measure_baseline()? } else { None };
@@ -434,7 +443,7 @@ async fn main() -> anyhow::Result<()> {
         let phases = [
             (format!("raw lapin RPC echo ({MESSAGE_BYTES} B), one process:"), &raw),
             (format!("raw lapin RPC echo ({MESSAGE_BYTES} B), two processes:"), &split),
-            ("  the same with a sync call's properties:".to_owned(), &contract),
+            ("  the same routed and sent like a sync call:".to_owned(), &contract),
             (format!("updraft gateway->RabbitMQ->worker hello (errors {}):", run.errors), &run.http),
             ("  the same calls by the broker client, no HTTP:".to_owned(), &run.broker),
         ];
@@ -454,14 +463,14 @@ async fn main() -> anyhow::Result<()> {
         let ratio_contract = run.http.rps / contract.rps;
         println!(
             "  ratio updraft/raw: {ratio_one:.2} (one process), {ratio_two:.2} (two processes), \
-             {ratio_contract:.2} (two processes, sync-call properties)"
+             {ratio_contract:.2} (two processes, sent like sync calls)"
         );
         ratios_one.push(ratio_one);
         ratios_two.push(ratio_two);
         ratios_contract.push(ratio_contract);
     }
     println!(
-        "median ratio over {rounds} rounds: {:.2} (one process), {:.2} (two processes), {:.2} (two processes, sync-call properties)",
+        "median ratio over {rounds} rounds: {:.2} (one process), {:.2} (two processes), {:.2} (two processes, sent like sync calls)",
         median(&mut ratios_one),
         median(&mut ratios_two),
         median(&mut ratios_contract)
