@@ -56,9 +56,11 @@ pub fn rabbitmq_pid() -> Option<u32> {
     })
 }
 
-/// Context switches (voluntary and not) of every thread of `pid` alive now; `None` when
-/// the process is gone. Threads that exited are not counted.
-fn switches(pid: u32) -> Option<u64> {
+/// Context switches (voluntary and not) of every thread of `process` alive now; `None`
+/// when the process is gone or is waited children, which `/proc` cannot tell. Threads
+/// that exited are not counted.
+fn switches(process: Process) -> Option<u64> {
+    let Process::Pid(pid) = process else { return None };
     let mut total = 0;
     for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
         let Ok(status) = std::fs::read_to_string(task.path().join("status")) else { continue };
@@ -89,13 +91,6 @@ pub struct CpuMeter {
     tick_us: f64,
 }
 
-fn process_switches(process: Process) -> Option<u64> {
-    match process {
-        Process::Pid(pid) => switches(pid),
-        Process::WaitedChildren => None,
-    }
-}
-
 impl CpuMeter {
     /// Starts measuring `processes` (name, where to read it).
     pub fn start(processes: &[(&'static str, Process)]) -> CpuMeter {
@@ -103,7 +98,7 @@ impl CpuMeter {
         let tick_us = 1e6 / ticks_per_second();
         let processes = processes
             .iter()
-            .map(|&(name, process)| (name, process, ticks(process), process_switches(process)))
+            .map(|&(name, process)| (name, process, ticks(process), switches(process)))
             .collect();
         CpuMeter { processes, tick_us }
     }
@@ -117,7 +112,7 @@ impl CpuMeter {
                 name,
                 cpu_us: ticks(process).saturating_sub(start) as f64 * self.tick_us / calls,
                 switches: switched
-                    .zip(process_switches(process))
+                    .zip(switches(process))
                     .map(|(start, end)| end.saturating_sub(start) as f64 / calls),
             })
             .collect()

@@ -69,13 +69,13 @@ struct Measured {
     rps: f64,
     p50: String,
     /// CPU and context switches per call of each process.
-    cpu: Vec<CallCost>,
+    costs: Vec<CallCost>,
 }
 
 impl Measured {
     /// A phase of `seconds` at `rps`, with the CPU `meter` saw since it started.
     fn new(meter: &CpuMeter, rps: f64, p50: String, seconds: u64) -> Measured {
-        Measured { rps, p50, cpu: meter.per_call(rps * seconds as f64) }
+        Measured { rps, p50, costs: meter.per_call(rps * seconds as f64) }
     }
 }
 
@@ -449,13 +449,13 @@ async fn main() -> anyhow::Result<()> {
         ];
         for (name, phase) in phases {
             println!("  {name:<56} {:>7.0} req/s   p50 {}", phase.rps, phase.p50);
-            println!("      CPU per call: {}", describe(&phase.cpu));
-            println!("      context switches per call: {}", describe_switches(&phase.cpu));
+            println!("      CPU per call: {}", describe(&phase.costs));
+            println!("      context switches per call: {}", describe_switches(&phase.costs));
         }
         if let Some((base, errors)) = &base {
             println!("  baseline build over HTTP (errors {errors}):{:>22.0} req/s   p50 {}", base.rps, base.p50);
-            println!("      CPU per call: {}", describe(&base.cpu));
-            println!("      context switches per call: {}", describe_switches(&base.cpu));
+            println!("      CPU per call: {}", describe(&base.costs));
+            println!("      context switches per call: {}", describe_switches(&base.costs));
             println!("  ratio this build/baseline build: {:.2}", run.http.rps / base.rps);
             ratios_baseline.push(run.http.rps / base.rps);
         }
