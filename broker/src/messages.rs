@@ -208,9 +208,10 @@ pub fn unix_ms_after(from_now: Duration) -> u64 {
 /// random bits. Ids sort by time, so the log store's index on them grows at its end
 /// instead of taking random inserts across the whole tree.
 pub fn new_invocation_id() -> String {
-    let millis = now_unix_ms() & 0xffff_ffff_ffff;
-    let random = rand::random::<u128>() & ((1u128 << 80) - 1);
-    format!("{millis:012x}{random:020x}")
+    let mut id = [0u8; 16];
+    id[..6].copy_from_slice(&now_unix_ms().to_be_bytes()[2..]);
+    rand::fill(&mut id[6..]);
+    hex::encode(id)
 }
 
 /// Converts a Unix-millisecond deadline to an `Instant` (the past maps to now).

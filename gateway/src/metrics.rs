@@ -65,7 +65,62 @@ pub struct Metrics {
     instances: Family<FunctionLabels, Gauge>,
     machines: Gauge,
     mail_outbox: Family<StatusLabels, Gauge>,
-    history: Mutex<HashMap<FunctionKey, VecDeque<HistoryBucket>>>,
+    calls: Mutex<HashMap<FunctionKey, FunctionCalls>>,
+}
+
+/// What a finished call updates for one function: its metrics, looked up in their
+/// families once instead of by freshly built labels on every call, and its history.
+struct FunctionCalls {
+    latency: Histogram,
+    /// Made at the first cold start: a function never cold has no sample.
+    cold_starts: Option<Counter>,
+    /// Invocation counters by HTTP status (a function answers with few distinct ones).
+    by_status: Vec<(u16, Counter)>,
+    history: VecDeque<HistoryBucket>,
+}
+
+impl FunctionCalls {
+    fn new(metrics: &Metrics, key: &FunctionKey) -> FunctionCalls {
+        let fn_labels = labels(key);
+        FunctionCalls {
+            latency: metrics.latency.get_or_create(&fn_labels).clone(),
+            cold_starts: None,
+            by_status: Vec::new(),
+            history: VecDeque::new(),
+        }
+    }
+
+    fn invocations(&mut self, metrics: &Metrics, key: &FunctionKey, status: u16) -> &Counter {
+        let at = match self.by_status.iter().position(|(s, _)| *s == status) {
+            Some(at) => at,
+            None => {
+                let counter = metrics.invocations.get_or_create(&call_labels(key, status)).clone();
+                self.by_status.push((status, counter));
+                self.by_status.len() - 1
+            }
+        };
+        &self.by_status[at].1
+    }
+
+    fn remember(&mut self, status: u16, took: Duration, cold: bool) {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let start = now - now % HISTORY_BUCKET_SECONDS;
+        let buckets = &mut self.history;
+        if buckets.back().is_none_or(|b| b.start != start) {
+            buckets.push_back(HistoryBucket { start, ..HistoryBucket::default() });
+            while buckets.len() > HISTORY_BUCKETS {
+                buckets.pop_front();
+            }
+        }
+        if let Some(bucket) = buckets.back_mut() {
+            let ms = took.as_secs_f64() * 1000.0;
+            bucket.mean_ms = (bucket.mean_ms * bucket.calls as f64 + ms) / (bucket.calls + 1) as f64;
+            bucket.max_ms = bucket.max_ms.max(ms);
+            bucket.calls += 1;
+            bucket.errors += u64::from(status >= 500);
+            bucket.cold += u64::from(cold);
+        }
+    }
 }
 
 fn latency_histogram() -> Histogram {
@@ -101,7 +156,7 @@ impl Default for Metrics {
             instances,
             machines,
             mail_outbox,
-            history: Mutex::new(HashMap::new()),
+            calls: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -110,43 +165,30 @@ fn labels(key: &FunctionKey) -> FunctionLabels {
     FunctionLabels { app: key.app.clone(), function: key.function.clone() }
 }
 
+fn call_labels(key: &FunctionKey, status: u16) -> CallLabels {
+    CallLabels { app: key.app.clone(), function: key.function.clone(), status: status.to_string() }
+}
+
 impl Metrics {
     /// Records one finished call.
     pub fn record(&self, key: &FunctionKey, status: u16, took: Duration, cold: bool) {
-        let fn_labels = labels(key);
-        let call = CallLabels { app: key.app.clone(), function: key.function.clone(), status: status.to_string() };
-        self.invocations.get_or_create(&call).inc();
-        self.latency.get_or_create(&fn_labels).observe(took.as_secs_f64());
+        let mut calls = self.calls.lock();
+        if !calls.contains_key(key) {
+            let first = FunctionCalls::new(self, key);
+            calls.insert(key.clone(), first);
+        }
+        let Some(function) = calls.get_mut(key) else { return };
+        function.invocations(self, key, status).inc();
+        function.latency.observe(took.as_secs_f64());
         if cold {
-            self.cold_starts.get_or_create(&fn_labels).inc();
+            function.cold_starts.get_or_insert_with(|| self.cold_starts.get_or_create(&labels(key)).clone()).inc();
         }
-        self.remember(key, status, took, cold);
-    }
-
-    fn remember(&self, key: &FunctionKey, status: u16, took: Duration, cold: bool) {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-        let start = now - now % HISTORY_BUCKET_SECONDS;
-        let mut history = self.history.lock();
-        let buckets = history.entry(key.clone()).or_default();
-        if buckets.back().is_none_or(|b| b.start != start) {
-            buckets.push_back(HistoryBucket { start, ..HistoryBucket::default() });
-            while buckets.len() > HISTORY_BUCKETS {
-                buckets.pop_front();
-            }
-        }
-        if let Some(bucket) = buckets.back_mut() {
-            let ms = took.as_secs_f64() * 1000.0;
-            bucket.mean_ms = (bucket.mean_ms * bucket.calls as f64 + ms) / (bucket.calls + 1) as f64;
-            bucket.max_ms = bucket.max_ms.max(ms);
-            bucket.calls += 1;
-            bucket.errors += u64::from(status >= 500);
-            bucket.cold += u64::from(cold);
-        }
+        function.remember(status, took, cold);
     }
 
     /// The last ten minutes of a function, oldest first.
     pub fn history(&self, key: &FunctionKey) -> Vec<HistoryBucket> {
-        self.history.lock().get(key).map(|b| b.iter().cloned().collect()).unwrap_or_default()
+        self.calls.lock().get(key).map(|f| f.history.iter().cloned().collect()).unwrap_or_default()
     }
 
     /// Forgets a deleted function.
@@ -157,7 +199,11 @@ impl Metrics {
         self.queue_depth.remove(&fn_labels);
         self.dead_letters.remove(&fn_labels);
         self.instances.remove(&fn_labels);
-        self.history.lock().remove(key);
+        if let Some(function) = self.calls.lock().remove(key) {
+            for (status, _) in function.by_status {
+                self.invocations.remove(&call_labels(key, status));
+            }
+        }
     }
 
     /// Sets the gauges read at scrape time.

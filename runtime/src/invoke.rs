@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use wasmtime::{Engine, Instance, Memory, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::WasiCtxBuilder;
 
-use updraft_abi::{Response, EXPORT_ALLOC, EXPORT_HANDLE, EXPORT_INITIALIZE, EXPORT_MEMORY};
+use updraft_abi::{Response, EXPORT_ALLOC};
 use updraft_host::HostState;
 
 use crate::store::{limits, StoreState};
@@ -49,7 +49,7 @@ pub(crate) async fn invoke(
     let max_response = config.max_response_bytes;
     let run = async move {
         let instance = instantiate(&mut store, module).await?;
-        call_handler(&mut store, &instance, &request, max_response).await
+        call_handler(&mut store, module, &instance, &request, max_response).await
     };
     match tokio::time::timeout_at((deadline + DEADLINE_GRACE).into(), run).await {
         Ok(result) => result.map(|response| InvokeOutput { response }),
@@ -103,8 +103,7 @@ fn new_store(
 
 async fn instantiate(store: &mut Store<StoreState>, module: &FunctionModule) -> Result<Instance, InvokeError> {
     let instance = module.pre.instantiate_async(&mut *store).await.map_err(classify)?;
-    if module.has_initialize {
-        let init = instance.get_typed_func::<(), ()>(&mut *store, EXPORT_INITIALIZE).map_err(abi)?;
+    if let Some(init) = module.exports.initialize(&mut *store, &instance).map_err(InvokeError::Abi)? {
         init.call_async(&mut *store, ()).await.map_err(classify)?;
     }
     Ok(instance)
@@ -112,15 +111,15 @@ async fn instantiate(store: &mut Store<StoreState>, module: &FunctionModule) -> 
 
 async fn call_handler(
     store: &mut Store<StoreState>,
+    module: &FunctionModule,
     instance: &Instance,
     request: &[u8],
     max_response: usize,
 ) -> Result<Response, InvokeError> {
-    let memory = instance
-        .get_memory(&mut *store, EXPORT_MEMORY)
-        .ok_or_else(|| InvokeError::Abi("no exported memory".into()))?;
-    let alloc = instance.get_typed_func::<i32, i32>(&mut *store, EXPORT_ALLOC).map_err(abi)?;
-    let handle = instance.get_typed_func::<(i32, i32), i64>(&mut *store, EXPORT_HANDLE).map_err(abi)?;
+    let exports = &module.exports;
+    let memory = exports.memory(&mut *store, instance).map_err(InvokeError::Abi)?;
+    let alloc = exports.alloc(&mut *store, instance).map_err(InvokeError::Abi)?;
+    let handle = exports.handle(&mut *store, instance).map_err(InvokeError::Abi)?;
 
     let len = i32::try_from(request.len()).map_err(|_| InvokeError::Abi("request too large".into()))?;
     let ptr = alloc.call_async(&mut *store, len).await.map_err(classify)?;
@@ -154,10 +153,6 @@ fn write_guest(store: &mut Store<StoreState>, memory: Memory, ptr: i32, bytes: &
         }
         None => Err(InvokeError::Abi(format!("{EXPORT_ALLOC} returned {start:#x}, outside memory"))),
     }
-}
-
-fn abi(error: wasmtime::Error) -> InvokeError {
-    InvokeError::Abi(format!("{error:#}"))
 }
 
 /// Maps a wasmtime error from guest code to what the caller should see.

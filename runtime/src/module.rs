@@ -1,6 +1,6 @@
 //! A module ready to instantiate: one `InstancePre` per module, shared by invocations.
 
-use wasmtime::{ExternType, Linker, Module, ValType};
+use wasmtime::{AsContextMut, ExternType, Instance, Linker, Memory, Module, ModuleExport, TypedFunc, ValType};
 
 use updraft_abi::{EXPORT_ALLOC, EXPORT_HANDLE, EXPORT_INITIALIZE, EXPORT_MEMORY};
 
@@ -11,7 +11,16 @@ use crate::RuntimeError;
 pub struct FunctionModule {
     sha256: String,
     pub(crate) pre: wasmtime::InstancePre<StoreState>,
-    pub(crate) has_initialize: bool,
+    pub(crate) exports: AbiExports,
+}
+
+/// The ABI's exports of a module, looked up by name once at load instead of by name in
+/// every instance. Their signatures were checked at load ([`check_exports`]).
+pub(crate) struct AbiExports {
+    pub(crate) memory: ModuleExport,
+    pub(crate) alloc: ModuleExport,
+    pub(crate) handle: ModuleExport,
+    pub(crate) initialize: Option<ModuleExport>,
 }
 
 impl std::fmt::Debug for FunctionModule {
@@ -20,12 +29,52 @@ impl std::fmt::Debug for FunctionModule {
     }
 }
 
+impl AbiExports {
+    pub(crate) fn memory(&self, store: impl AsContextMut, instance: &Instance) -> Result<Memory, String> {
+        instance.get_module_export(store, &self.memory).and_then(|e| e.into_memory()).ok_or_else(|| missing(EXPORT_MEMORY))
+    }
+
+    pub(crate) fn alloc(&self, store: impl AsContextMut, instance: &Instance) -> Result<TypedFunc<i32, i32>, String> {
+        func(store, instance, &self.alloc, EXPORT_ALLOC)
+    }
+
+    pub(crate) fn handle(&self, store: impl AsContextMut, instance: &Instance) -> Result<TypedFunc<(i32, i32), i64>, String> {
+        func(store, instance, &self.handle, EXPORT_HANDLE)
+    }
+
+    pub(crate) fn initialize(&self, store: impl AsContextMut, instance: &Instance) -> Result<Option<TypedFunc<(), ()>>, String> {
+        self.initialize.as_ref().map(|export| func(store, instance, export, EXPORT_INITIALIZE)).transpose()
+    }
+}
+
+fn func<P: wasmtime::WasmParams, R: wasmtime::WasmResults>(
+    mut store: impl AsContextMut,
+    instance: &Instance,
+    export: &ModuleExport,
+    name: &str,
+) -> Result<TypedFunc<P, R>, String> {
+    let func = instance.get_module_export(&mut store, export).and_then(|e| e.into_func()).ok_or_else(|| missing(name))?;
+    func.typed(&store).map_err(|e| format!("export `{name}`: {e:#}"))
+}
+
+fn missing(name: &str) -> String {
+    format!("the instance has no export `{name}` of its module")
+}
+
 impl FunctionModule {
     pub(crate) fn new(sha256: &str, linker: &Linker<StoreState>, module: Module) -> Result<FunctionModule, RuntimeError> {
         check_exports(&module)?;
-        let has_initialize = module.get_export(EXPORT_INITIALIZE).is_some();
+        let export = |name: &str| {
+            module.get_export_index(name).ok_or_else(|| RuntimeError::Compile(format!("module must export `{name}`")))
+        };
+        let exports = AbiExports {
+            memory: export(EXPORT_MEMORY)?,
+            alloc: export(EXPORT_ALLOC)?,
+            handle: export(EXPORT_HANDLE)?,
+            initialize: module.get_export_index(EXPORT_INITIALIZE),
+        };
         let pre = linker.instantiate_pre(&module).map_err(RuntimeError::Link)?;
-        Ok(FunctionModule { sha256: sha256.to_owned(), pre, has_initialize })
+        Ok(FunctionModule { sha256: sha256.to_owned(), pre, exports })
     }
 
     /// The sha256 (hex) of the module bytes.

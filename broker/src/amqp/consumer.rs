@@ -25,7 +25,9 @@ pub(crate) struct FunctionConsumer {
 
 struct Live {
     session: Arc<Session>,
-    channel: Channel,
+    /// Shared with the handles of its deliveries (an `Arc` clone is one count; a lapin
+    /// `Channel` clone is a dozen).
+    channel: Arc<Channel>,
     consumer: lapin::Consumer,
 }
 
@@ -44,7 +46,7 @@ impl FunctionConsumer {
             .basic_consume(queue.as_str().into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
             .await
             .map_err(unavailable)?;
-        Ok(Live { session, channel, consumer })
+        Ok(Live { session, channel: Arc::new(channel), consumer })
     }
 }
 
@@ -106,7 +108,7 @@ struct AmqpHandle {
     /// when its last handle goes, and RabbitMQ requeues what a closed channel had not
     /// settled, so a consumer stopped (revoke, drain) while this delivery ran would have it
     /// run a second time elsewhere.
-    channel: Channel,
+    channel: Arc<Channel>,
     /// Settled on `channel` directly: lapin's `Acker` routes every ack through its
     /// internal RPC task and a spawned future, two more task wake-ups per call.
     delivery_tag: u64,
