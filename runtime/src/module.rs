@@ -17,10 +17,10 @@ pub struct FunctionModule {
 /// The ABI's exports of a module, looked up by name once at load instead of by name in
 /// every instance. Their signatures were checked at load ([`check_exports`]).
 pub(crate) struct AbiExports {
-    pub(crate) memory: ModuleExport,
-    pub(crate) alloc: ModuleExport,
-    pub(crate) handle: ModuleExport,
-    pub(crate) initialize: Option<ModuleExport>,
+    memory: ModuleExport,
+    alloc: ModuleExport,
+    handle: ModuleExport,
+    initialize: Option<ModuleExport>,
 }
 
 impl std::fmt::Debug for FunctionModule {
