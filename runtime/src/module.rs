@@ -14,8 +14,8 @@ pub struct FunctionModule {
     pub(crate) exports: AbiExports,
 }
 
-/// The ABI's exports of a module, looked up by name once at load instead of by name in
-/// every instance. Their signatures were checked at load ([`check_exports`]).
+/// The ABI's exports of a module, found and type-checked by name once at load
+/// ([`check_exports`]) instead of by name in every instance.
 pub(crate) struct AbiExports {
     memory: ModuleExport,
     alloc: ModuleExport,
@@ -63,16 +63,7 @@ fn missing(name: &str) -> String {
 
 impl FunctionModule {
     pub(crate) fn new(sha256: &str, linker: &Linker<StoreState>, module: Module) -> Result<FunctionModule, RuntimeError> {
-        check_exports(&module)?;
-        let export = |name: &str| {
-            module.get_export_index(name).ok_or_else(|| RuntimeError::Compile(format!("module must export `{name}`")))
-        };
-        let exports = AbiExports {
-            memory: export(EXPORT_MEMORY)?,
-            alloc: export(EXPORT_ALLOC)?,
-            handle: export(EXPORT_HANDLE)?,
-            initialize: module.get_export_index(EXPORT_INITIALIZE),
-        };
+        let exports = check_exports(&module)?;
         let pre = linker.instantiate_pre(&module).map_err(RuntimeError::Link)?;
         Ok(FunctionModule { sha256: sha256.to_owned(), pre, exports })
     }
@@ -83,13 +74,15 @@ impl FunctionModule {
     }
 }
 
-fn check_exports(module: &Module) -> Result<(), RuntimeError> {
+/// The module's ABI exports, each checked to have the type the ABI gives it.
+fn check_exports(module: &Module) -> Result<AbiExports, RuntimeError> {
     let missing = |what: &str| RuntimeError::Compile(format!("module must export {what}"));
-    match module.get_export(EXPORT_MEMORY) {
-        Some(ExternType::Memory(_)) => {}
+    let index = |name: &str, what: &str| module.get_export_index(name).ok_or_else(|| missing(what));
+    let memory = match module.get_export(EXPORT_MEMORY) {
+        Some(ExternType::Memory(_)) => index(EXPORT_MEMORY, "a memory named `memory`")?,
         _ => return Err(missing("a memory named `memory`")),
-    }
-    let func = |name: &str, params: &[ValType], results: &[ValType]| -> Result<(), RuntimeError> {
+    };
+    let func = |name: &str, params: &[ValType], results: &[ValType]| -> Result<ModuleExport, RuntimeError> {
         let Some(ExternType::Func(ty)) = module.get_export(name) else {
             return Err(missing(&format!("function `{name}`")));
         };
@@ -97,15 +90,16 @@ fn check_exports(module: &Module) -> Result<(), RuntimeError> {
             a.len() == b.len() && a.zip(b).all(|(x, y)| ValType::eq(&x, y))
         };
         if same(&mut ty.params(), params) && same(&mut ty.results(), results) {
-            Ok(())
+            index(name, &format!("function `{name}`"))
         } else {
             Err(RuntimeError::Compile(format!("export `{name}` has the wrong signature: {ty}")))
         }
     };
-    func(EXPORT_ALLOC, &[ValType::I32], &[ValType::I32])?;
-    func(EXPORT_HANDLE, &[ValType::I32, ValType::I32], &[ValType::I64])?;
-    if module.get_export(EXPORT_INITIALIZE).is_some() {
-        func(EXPORT_INITIALIZE, &[], &[])?;
-    }
-    Ok(())
+    let alloc = func(EXPORT_ALLOC, &[ValType::I32], &[ValType::I32])?;
+    let handle = func(EXPORT_HANDLE, &[ValType::I32, ValType::I32], &[ValType::I64])?;
+    let initialize = match module.get_export(EXPORT_INITIALIZE) {
+        Some(_) => Some(func(EXPORT_INITIALIZE, &[], &[])?),
+        None => None,
+    };
+    Ok(AbiExports { memory, alloc, handle, initialize })
 }
