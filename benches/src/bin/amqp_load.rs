@@ -459,6 +459,7 @@ async fn main() -> anyhow::Result<()> {
             println!("  ratio this build/baseline build: {:.2}", run.http.rps / base.rps);
             ratios_baseline.push(run.http.rps / base.rps);
         }
+        println!("  {}", describe_added(&run.http, &contract));
         let (ratio_one, ratio_two) = (run.http.rps / raw.rps, run.http.rps / split.rps);
         let ratio_contract = run.http.rps / contract.rps;
         println!(
@@ -479,6 +480,23 @@ async fn main() -> anyhow::Result<()> {
         println!("median ratio this build/baseline build: {:.2}", median(&mut ratios_baseline));
     }
     Ok(())
+}
+
+/// What a call of `hello` over HTTP costs beyond the echo sent like a sync call, part by
+/// part: RabbitMQ, the gateway over the echo's callers, wrk, the worker over the echo
+/// server. Every phase saturates the machine's cores, so each rate is the cores over the
+/// phase's sum of CPU per call, and these differences are what stands between the rates.
+fn describe_added(http: &Measured, contract: &Measured) -> String {
+    let cpu = |phase: &Measured, name: &str| phase.costs.iter().find(|c| c.name == name).map_or(0.0, |c| c.cpu_us);
+    let parts = [
+        ("RabbitMQ", cpu(http, "RabbitMQ") - cpu(contract, "RabbitMQ")),
+        ("gateway over callers", cpu(http, "gateway") - cpu(contract, "callers")),
+        ("wrk", cpu(http, "wrk")),
+        ("worker over echo server", cpu(http, "worker") - cpu(contract, "echo server")),
+    ];
+    let total: f64 = parts.iter().map(|(_, us)| us).sum();
+    let listed: Vec<String> = parts.iter().map(|(name, us)| format!("{name} {us:+.0}")).collect();
+    format!("CPU per call added over the echo sent like sync calls: {} (total {total:+.0} µs)", listed.join(", "))
 }
 
 fn median(values: &mut [f64]) -> f64 {
