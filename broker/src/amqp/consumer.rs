@@ -3,6 +3,7 @@
 //! RabbitMQ redelivers them (at least once).
 
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -11,6 +12,7 @@ use lapin::options::{BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, B
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel};
 
+use super::acks::AckAfterReply;
 use super::link::{unavailable, Link, Session};
 use super::{decode, encode, topology};
 use crate::{BrokerError, Delivery, DeliveryHandle, DeliveryStream, FunctionKey, Invocation, Reply};
@@ -29,6 +31,8 @@ struct Live {
     /// `Channel` clone is a dozen).
     channel: Arc<Channel>,
     consumer: lapin::Consumer,
+    /// Acknowledges deliveries whose replies are written.
+    acks: AckAfterReply,
 }
 
 impl FunctionConsumer {
@@ -46,7 +50,9 @@ impl FunctionConsumer {
             .basic_consume(queue.as_str().into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
             .await
             .map_err(unavailable)?;
-        Ok(Live { session, channel: Arc::new(channel), consumer })
+        let channel = Arc::new(channel);
+        let acks = AckAfterReply::start(channel.clone(), session.pending_acks.clone());
+        Ok(Live { session, channel, consumer, acks })
     }
 }
 
@@ -78,6 +84,7 @@ impl DeliveryStream for FunctionConsumer {
                         delivery_tag: delivery.delivery_tag,
                         reply_to: delivery.properties.reply_to().as_ref().map(|q| q.to_string()),
                         correlation_id: delivery.properties.correlation_id().as_ref().map(|c| c.to_string()),
+                        acks: live.acks.clone(),
                     };
                     return Some(Delivery { invocation, handle: Box::new(handle) });
                 }
@@ -114,32 +121,41 @@ struct AmqpHandle {
     delivery_tag: u64,
     reply_to: Option<String>,
     correlation_id: Option<String>,
+    acks: AckAfterReply,
 }
 
 #[async_trait]
 impl DeliveryHandle for AmqpHandle {
     async fn reply(self: Box<Self>, reply: Reply) -> Result<(), BrokerError> {
-        if let (Some(queue), Some(id)) = (&self.reply_to, &self.correlation_id) {
-            let properties = BasicProperties::default().with_correlation_id(id.as_str().into());
-            let payload = encode(&reply)?;
-            let published = self
-                .session
-                .publisher
-                .basic_publish("".into(), queue.as_str().into(), BasicPublishOptions::default(), &payload, properties)
-                .await;
-            if let Err(error) = published {
-                // Not acked: the call will be redelivered if the caller still waits.
-                return Err(unavailable(error));
-            }
+        let (Some(queue), Some(id)) = (&self.reply_to, &self.correlation_id) else {
+            // Nobody waits for a reply: settle now. The first poll queues the frame (or
+            // fails on a closed channel, and RabbitMQ redelivers).
+            return match self.channel.basic_ack(self.delivery_tag, BasicAckOptions::default()).now_or_never() {
+                Some(Err(error)) => Err(unavailable(error)),
+                _ => Ok(()),
+            };
+        };
+        let properties = BasicProperties::default().with_correlation_id(id.as_str().into());
+        let payload = encode(&reply)?;
+        let (session, queue) = (self.session.clone(), queue.clone());
+        let mut publish = async move {
+            let options = BasicPublishOptions::default();
+            session.publisher.basic_publish("".into(), queue.into(), options, &payload, properties).await.map(drop)
         }
-        // The reply is written; the ack only needs queueing behind it. Its first poll queues
-        // the frame for lapin's IO thread (or fails on a closed channel, and RabbitMQ
-        // redelivers); awaiting the rest would only learn when it was written, at the cost
-        // of one more wake-up of this task. Frames queued later on this connection (a
-        // channel or connection close) go out after it.
-        match self.channel.basic_ack(self.delivery_tag, BasicAckOptions::default()).now_or_never() {
-            Some(Err(error)) => Err(unavailable(error)),
-            _ => Ok(()),
+        .boxed();
+        // The first poll queues the reply's frames, or fails on a closed channel; then
+        // the ack waits for them to be written, in the channel's acknowledging task.
+        match futures::poll!(&mut publish) {
+            // Not acked: the call will be redelivered if the caller still waits.
+            Poll::Ready(Err(error)) => Err(unavailable(error)),
+            Poll::Ready(Ok(())) => {
+                self.acks.after(self.delivery_tag, futures::future::ready(Ok(())).boxed());
+                Ok(())
+            }
+            Poll::Pending => {
+                self.acks.after(self.delivery_tag, publish);
+                Ok(())
+            }
         }
     }
 

@@ -10,6 +10,7 @@ use lapin::options::ConfirmSelectOptions;
 use lapin::{Channel, Connection, ConnectionProperties, Event};
 use tokio::sync::watch;
 
+use super::acks::PendingAcks;
 use super::topology;
 use crate::BrokerError;
 
@@ -28,6 +29,8 @@ pub(crate) struct Session {
     pub(crate) publisher: Channel,
     /// In confirm mode: for messages that must not be lost.
     pub(crate) confirmed: Channel,
+    /// Acks waiting for their replies to be written.
+    pub(crate) pending_acks: Arc<PendingAcks>,
 }
 
 impl Session {
@@ -99,11 +102,13 @@ impl Link {
         }
     }
 
-    /// Closes the connection for good: RabbitMQ gets every frame queued before the close
-    /// (acks among them) and then the close itself; the link stops reconnecting.
+    /// Closes the connection for good: RabbitMQ gets every ack owed for a reply already
+    /// handed over, every frame queued before the close, and then the close itself; the
+    /// link stops reconnecting.
     pub(crate) async fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         if let Some(session) = self.state.send_replace(None) {
+            let _ = tokio::time::timeout(CLOSE_WAIT, session.pending_acks.settled()).await;
             let close = session.connection.close(200, "closing".into());
             let _ = tokio::time::timeout(CLOSE_WAIT, close).await;
         }
@@ -117,7 +122,7 @@ impl Link {
         confirmed.confirm_select(ConfirmSelectOptions::default()).await?;
         topology::declare_base(&confirmed).await?;
         let id = self.sessions.fetch_add(1, Ordering::SeqCst) + 1;
-        Ok(Session { id, connection, publisher, confirmed })
+        Ok(Session { id, connection, publisher, confirmed, pending_acks: Arc::default() })
     }
 
     async fn supervise(self: Arc<Self>) {

@@ -1,5 +1,6 @@
 //! The broker over RabbitMQ (cluster mode), with the topology of DESIGN §5.
 
+mod acks;
 mod consumer;
 mod link;
 mod replies;
