@@ -38,7 +38,9 @@ pub trait DeliveryStream: Send {
 /// Settles one delivery: replies (sync), acknowledges, or hands it back.
 #[async_trait]
 pub trait DeliveryHandle: Send + Sync {
-    /// Sends `reply` to the caller (sync calls), then acknowledges the delivery.
+    /// Sends `reply` to the caller (sync calls), then acknowledges the delivery, never
+    /// before the reply is on its way (over RabbitMQ: once it is written; the ack may be
+    /// queued after this returns, and closing the broker waits for it).
     async fn reply(self: Box<Self>, reply: Reply) -> Result<(), BrokerError>;
     /// Acknowledges the delivery (async calls, once their outcome is published).
     async fn ack(self: Box<Self>) -> Result<(), BrokerError>;

@@ -1,11 +1,12 @@
 //! The RabbitMQ broker against a real broker, each test in a vhost of its own: a delivery
 //! taken before its consumer stopped (a revoke, a drain) is settled once and never runs
-//! twice; sync and async calls carry the message properties of DESIGN §5.
+//! twice; replied sync calls are each answered and acknowledged, the acks sent before a
+//! close; sync and async calls carry the message properties of DESIGN §5.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use updraft_broker::{unix_ms_after, AmqpBroker, Broker, CallMode, FunctionKey, Invocation, MESSAGE_VERSION};
+use updraft_broker::{unix_ms_after, AmqpBroker, Broker, CallMode, FunctionKey, Invocation, Outcome, Reply, MESSAGE_VERSION};
 
 struct Vhost(String);
 
@@ -64,6 +65,47 @@ async fn a_delivery_running_when_its_consumer_stops_is_acked_and_not_delivered_a
     let redelivered = tokio::time::timeout(Duration::from_secs(2), again.next()).await;
     assert!(redelivered.is_err(), "the settled invocation was delivered again");
     assert_eq!(broker.queue_depth(&function).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_worker_closing_right_after_its_replies_has_sent_each_reply_and_then_its_ack() {
+    let vhost = Vhost::create();
+    let gateway = std::sync::Arc::new(AmqpBroker::connect(&vhost.url(), "updraft-test-gateway"));
+    let worker = AmqpBroker::connect(&vhost.url(), "updraft-test-worker");
+    gateway.wait_connected(Duration::from_secs(10)).await.unwrap();
+    worker.wait_connected(Duration::from_secs(10)).await.unwrap();
+    let function = FunctionKey::new("demo", "burst");
+    gateway.ensure_queue(&function).await.unwrap();
+
+    let calls: Vec<_> = (0..50)
+        .map(|n| {
+            let (caller, mut call) = (gateway.clone(), invocation(&function));
+            call.mode = CallMode::Sync;
+            call.request.path = format!("/{n}");
+            tokio::spawn(async move { caller.call(call).await })
+        })
+        .collect();
+    let mut stream = worker.consume(&function, 64).await.unwrap();
+    for _ in 0..50 {
+        let delivery = tokio::time::timeout(Duration::from_secs(10), stream.next()).await.unwrap().unwrap();
+        let body = delivery.invocation.request.path.clone().into_bytes();
+        let response = updraft_abi::Response { status: 200, body, ..Default::default() };
+        let reply = Reply { version: MESSAGE_VERSION, outcome: Outcome::Response(response), cold: false, duration_us: 1 };
+        delivery.handle.reply(reply).await.expect("the reply is sent");
+    }
+    // The worker stops at once, its replies and acks perhaps still queued: the close goes
+    // out after them. A reply lost in the close would leave its caller waiting; an ack
+    // lost would have RabbitMQ put the call back in the queue to run again.
+    stream.close().await;
+    worker.close().await;
+    for (n, call) in calls.into_iter().enumerate() {
+        let reply = tokio::time::timeout(Duration::from_secs(10), call).await.unwrap().unwrap().expect("answered");
+        let Outcome::Response(response) = reply.outcome else { panic!("call {n} failed") };
+        assert_eq!(response.body.as_slice(), format!("/{n}").as_bytes(), "call {n} got its own reply");
+    }
+    let mut again = gateway.consume(&function, 64).await.unwrap();
+    assert!(tokio::time::timeout(Duration::from_secs(2), again.next()).await.is_err(), "a replied call was delivered again");
+    assert_eq!(gateway.queue_depth(&function).await.unwrap(), 0);
 }
 
 /// The next message of `function`'s queue, read with a plain AMQP client as any
