@@ -121,6 +121,7 @@ struct AmqpHandle {
     delivery_tag: u64,
     reply_to: Option<String>,
     correlation_id: Option<String>,
+    /// Acks a replied delivery once its reply is written (and holds `channel` until then).
     acks: AckAfterReply,
 }
 
