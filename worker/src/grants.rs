@@ -3,7 +3,8 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use tokio::sync::{watch, Notify, Semaphore};
+use tokio::sync::{watch, Semaphore};
+use tokio_util::task::TaskTracker;
 use futures::future::BoxFuture;
 use updraft_broker::{BrokerError, FunctionKey, InlineConsumer, Invocation, Reply};
 
@@ -14,26 +15,8 @@ pub(crate) struct Consumer {
     slots: Arc<AtomicU32>,
     semaphore: Arc<Semaphore>,
     stop: watch::Sender<bool>,
-    tracker: Arc<Tracker>,
-}
-
-/// Counts invocations in flight and the consumer loop itself.
-#[derive(Default)]
-struct Tracker {
-    running: AtomicU32,
-    idle: Notify,
-}
-
-impl Tracker {
-    fn enter(&self) {
-        self.running.fetch_add(1, Ordering::SeqCst);
-    }
-
-    fn leave(&self) {
-        if self.running.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.idle.notify_waiters();
-        }
-    }
+    /// The consumer loop and the invocations in flight.
+    tracker: TaskTracker,
 }
 
 impl Consumer {
@@ -41,12 +24,12 @@ impl Consumer {
         let mut stream = worker.inner.deps.broker.consume(&function, slots).await?;
         let semaphore = Arc::new(Semaphore::new(slots as usize));
         let (stop, mut stopped) = watch::channel(false);
-        let tracker = Arc::new(Tracker::default());
-        tracker.enter(); // the loop itself
+        let tracker = TaskTracker::new();
         let consumer = Consumer { slots: Arc::new(AtomicU32::new(slots)), semaphore: semaphore.clone(), stop, tracker: tracker.clone() };
         let inline = Inline { worker: worker.clone(), semaphore: semaphore.clone(), tracker: tracker.clone() };
         worker.inner.deps.broker.attach_inline(&function, Arc::new(inline));
-        tokio::spawn(async move {
+        let invocations = tracker.clone();
+        tracker.spawn(async move {
             loop {
                 let permit = tokio::select! {
                     permit = semaphore.clone().acquire_owned() => match permit { Ok(p) => p, Err(_) => break },
@@ -56,17 +39,14 @@ impl Consumer {
                     delivery = stream.next() => match delivery { Some(d) => d, None => break },
                     _ = stopped.changed() => break,
                 };
-                tracker.enter();
-                let (worker, tracker) = (worker.clone(), tracker.clone());
-                tokio::spawn(async move {
+                let worker = worker.clone();
+                invocations.spawn(async move {
                     worker.handle(delivery).await;
                     drop(permit);
-                    tracker.leave();
                 });
             }
             stream.close().await;
             tracing::debug!(%function, "consumer stopped");
-            tracker.leave();
         });
         Ok(consumer)
     }
@@ -94,7 +74,7 @@ impl Consumer {
     /// Invocations of this function running now.
     pub(crate) fn in_flight(&self) -> u32 {
         // The consumer loop itself is counted while it runs.
-        self.tracker.running.load(Ordering::SeqCst).saturating_sub(1)
+        (self.tracker.len() as u32).saturating_sub(1)
     }
 
     /// Stops pulling new deliveries.
@@ -104,13 +84,8 @@ impl Consumer {
 
     /// Resolves when the loop has ended and nothing is in flight.
     pub(crate) async fn finished(&self) {
-        loop {
-            let idle = self.tracker.idle.notified();
-            if self.tracker.running.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            idle.await;
-        }
+        self.tracker.close();
+        self.tracker.wait().await;
     }
 }
 
@@ -118,7 +93,7 @@ impl Consumer {
 struct Inline {
     worker: Worker,
     semaphore: Arc<Semaphore>,
-    tracker: Arc<Tracker>,
+    tracker: TaskTracker,
 }
 
 impl InlineConsumer for Inline {
@@ -126,22 +101,14 @@ impl InlineConsumer for Inline {
         let Ok(permit) = self.semaphore.clone().try_acquire_owned() else {
             return Err(Box::new(invocation));
         };
-        self.tracker.enter();
-        let (worker, tracker) = (self.worker.clone(), self.tracker.clone());
-        Ok(Box::pin(async move {
-            // Leaves the tracker even if the caller gives up and drops this future.
-            let _left = Leave(tracker);
-            let reply = worker.execute(&invocation).await;
-            drop(permit);
-            reply
-        }))
-    }
-}
-
-struct Leave(Arc<Tracker>);
-
-impl Drop for Leave {
-    fn drop(&mut self) {
-        self.0.leave();
+        // Counted in flight until the future ends, even if the caller gives up and drops it.
+        Ok(Box::pin(self.tracker.track_future({
+            let worker = self.worker.clone();
+            async move {
+                let reply = worker.execute(&invocation).await;
+                drop(permit);
+                reply
+            }
+        })))
     }
 }

@@ -9,8 +9,8 @@ use futures::StreamExt;
 use lapin::options::ConfirmSelectOptions;
 use lapin::{Channel, Connection, ConnectionProperties, Event};
 use tokio::sync::watch;
+use tokio_util::task::TaskTracker;
 
-use super::acks::PendingAcks;
 use super::topology;
 use crate::BrokerError;
 
@@ -30,7 +30,7 @@ pub(crate) struct Session {
     /// In confirm mode: for messages that must not be lost.
     pub(crate) confirmed: Channel,
     /// Acks waiting for their replies to be written.
-    pub(crate) pending_acks: Arc<PendingAcks>,
+    pub(crate) pending_acks: TaskTracker,
 }
 
 impl Session {
@@ -108,7 +108,8 @@ impl Link {
     pub(crate) async fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         if let Some(session) = self.state.send_replace(None) {
-            let _ = tokio::time::timeout(CLOSE_WAIT, session.pending_acks.settled()).await;
+            session.pending_acks.close();
+            let _ = tokio::time::timeout(CLOSE_WAIT, session.pending_acks.wait()).await;
             let close = session.connection.close(200, "closing".into());
             let _ = tokio::time::timeout(CLOSE_WAIT, close).await;
         }
@@ -122,7 +123,7 @@ impl Link {
         confirmed.confirm_select(ConfirmSelectOptions::default()).await?;
         topology::declare_base(&confirmed).await?;
         let id = self.sessions.fetch_add(1, Ordering::SeqCst) + 1;
-        Ok(Session { id, connection, publisher, confirmed, pending_acks: Arc::default() })
+        Ok(Session { id, connection, publisher, confirmed, pending_acks: TaskTracker::new() })
     }
 
     async fn supervise(self: Arc<Self>) {
