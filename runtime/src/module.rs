@@ -76,15 +76,15 @@ impl FunctionModule {
 
 /// The module's ABI exports, each checked to have the type the ABI gives it.
 fn check_exports(module: &Module) -> Result<AbiExports, RuntimeError> {
-    let missing = |what: &str| RuntimeError::Compile(format!("module must export {what}"));
-    let index = |name: &str, what: &str| module.get_export_index(name).ok_or_else(|| missing(what));
+    let not_exported = |what: &str| RuntimeError::Compile(format!("module must export {what}"));
+    let index = |name: &str, what: &str| module.get_export_index(name).ok_or_else(|| not_exported(what));
     let memory = match module.get_export(EXPORT_MEMORY) {
         Some(ExternType::Memory(_)) => index(EXPORT_MEMORY, "a memory named `memory`")?,
-        _ => return Err(missing("a memory named `memory`")),
+        _ => return Err(not_exported("a memory named `memory`")),
     };
     let func = |name: &str, params: &[ValType], results: &[ValType]| -> Result<ModuleExport, RuntimeError> {
         let Some(ExternType::Func(ty)) = module.get_export(name) else {
-            return Err(missing(&format!("function `{name}`")));
+            return Err(not_exported(&format!("function `{name}`")));
         };
         let same = |a: &mut dyn ExactSizeIterator<Item = ValType>, b: &[ValType]| {
             a.len() == b.len() && a.zip(b).all(|(x, y)| ValType::eq(&x, y))
