@@ -1,6 +1,6 @@
 //! Function logs: written in batches, read with filters, pruned by age and count.
 
-use rusqlite::{params, Row, ToSql};
+use rusqlite::{Row, ToSql};
 
 use crate::{Db, StoreError};
 
@@ -51,6 +51,20 @@ pub struct LogQuery {
     pub limit: u32,
 }
 
+/// Records per INSERT statement: a statement per record spends a quarter of the batch's
+/// time running statements (`logs` bench here: a batch of 800 in 1.46 ms one by one, 1.06
+/// ms 64 at a time; 256 at a time gained nothing more).
+const ROWS_PER_INSERT: usize = 64;
+
+/// An INSERT of `rows` records.
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::from("INSERT INTO logs (app, function, revision, invocation_id, time_us, level, message) VALUES ");
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(?, ?, ?, ?, ?, ?, ?)" } else { ", (?, ?, ?, ?, ?, ?, ?)" });
+    }
+    sql
+}
+
 fn log_row(row: &Row<'_>) -> rusqlite::Result<LogRow> {
     Ok(LogRow {
         id: row.get(0)?,
@@ -67,18 +81,17 @@ fn log_row(row: &Row<'_>) -> rusqlite::Result<LogRow> {
 }
 
 impl Db {
-    /// Inserts records in one transaction.
+    /// Inserts records in one transaction, [`ROWS_PER_INSERT`] to a statement.
     pub fn insert_logs(&self, lines: &[NewLogLine]) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO logs (app, function, revision, invocation_id, time_us, level, message)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for l in lines {
-                stmt.execute(params![l.app, l.function, l.revision, l.invocation_id, l.time_us, l.level, l.message])?;
+        for chunk in lines.chunks(ROWS_PER_INSERT) {
+            let mut stmt = tx.prepare_cached(&insert_sql(chunk.len()))?;
+            let mut values: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 7);
+            for l in chunk {
+                values.extend([&l.app as &dyn ToSql, &l.function, &l.revision, &l.invocation_id, &l.time_us, &l.level, &l.message]);
             }
+            stmt.execute(values.as_slice())?;
         }
         tx.commit()?;
         Ok(())

@@ -123,12 +123,19 @@ impl Worker {
 
     fn ship_logs(&self, invocation: &Invocation, logs: LogCollector, outcome: &Outcome, took: Duration, cold: bool) {
         let (mut lines, _truncated) = logs.finish();
-        let (level, status) = match outcome {
-            Outcome::Response(response) => (LogLevel::Info, format!("status {}", response.status)),
-            Outcome::Failed(failure) => (LogLevel::Error, format!("failed ({:?}): {}", failure.kind, failure.message)),
-        };
         let start = if cold { "cold" } else { "warm" };
-        let message = format!("invocation {status} in {:.3} ms ({start})", took.as_secs_f64() * 1000.0);
+        // Milliseconds with three decimals from integer microseconds: one formatting per
+        // call, and none of it float formatting.
+        let (ms, micros) = (took.as_micros() / 1000, took.as_micros() % 1000);
+        let (level, message) = match outcome {
+            Outcome::Response(response) => {
+                (LogLevel::Info, format!("invocation status {} in {ms}.{micros:03} ms ({start})", response.status))
+            }
+            Outcome::Failed(failure) => (
+                LogLevel::Error,
+                format!("invocation failed ({:?}): {} in {ms}.{micros:03} ms ({start})", failure.kind, failure.message),
+            ),
+        };
         lines.push(LogLine { time_us: unix_micros_now(), level, message });
         self.inner.deps.logs.write(InvocationLogs {
             app: invocation.function.app.clone(),
