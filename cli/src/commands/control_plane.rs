@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use updraft_broker::Broker;
 use updraft_gateway::{Gateway, GatewayConfig, GatewayDeps, StoreLogSink};
 use updraft_host::{MailerConfig, ServiceRegistry};
@@ -97,7 +98,13 @@ impl ControlPlane {
     /// Serves HTTP until SIGTERM or Ctrl-C (stops accepting, finishes requests in flight).
     pub async fn serve(self) -> anyhow::Result<()> {
         let app = self.gateway.router().into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app).with_graceful_shutdown(super::shutdown_signal()).await?;
+        // A response goes out as soon as it is written, not held back for the client's ACK.
+        let listener = self.listener.tap_io(|connection| {
+            if let Err(error) = connection.set_nodelay(true) {
+                tracing::debug!(%error, "TCP_NODELAY not set on a connection");
+            }
+        });
+        axum::serve(listener, app).with_graceful_shutdown(super::shutdown_signal()).await?;
         Ok(())
     }
 }
