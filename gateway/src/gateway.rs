@@ -79,9 +79,9 @@ impl Gateway {
         Ok(gateway)
     }
 
-    /// The axum router of the whole HTTP API.
-    pub fn router(&self) -> axum::Router {
-        crate::routes::router(self.clone())
+    /// The whole HTTP API as served: invocations, and the router of everything else.
+    pub fn front(&self) -> crate::Front {
+        crate::Front::new(self.clone())
     }
 
     /// Configuration.

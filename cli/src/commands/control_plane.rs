@@ -97,7 +97,7 @@ impl ControlPlane {
 
     /// Serves HTTP until SIGTERM or Ctrl-C (stops accepting, finishes requests in flight).
     pub async fn serve(self) -> anyhow::Result<()> {
-        let app = self.gateway.router().into_make_service_with_connect_info::<SocketAddr>();
+        let app = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(self.gateway.front());
         // A response goes out as soon as it is written, not held back for the client's ACK.
         let listener = self.listener.tap_io(|connection| {
             if let Err(error) = connection.set_nodelay(true) {

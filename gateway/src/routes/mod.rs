@@ -1,4 +1,4 @@
-//! The router of HTTP API v1.
+//! The router of HTTP API v1, apart from invocations (`/fn/...`: see `front`).
 
 mod accounts;
 mod app_users;
@@ -9,10 +9,9 @@ mod mail;
 mod ops;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{any, get, post, put};
+use axum::routing::{get, post, put};
 use axum::Router;
 
-use crate::invoke::invoke;
 use crate::Gateway;
 
 pub(crate) fn router(gateway: Gateway) -> Router {
@@ -44,9 +43,6 @@ pub(crate) fn router(gateway: Gateway) -> Router {
         .route("/v1/apps/{app}/sessions", post(app_users::sign_in))
         .route("/v1/apps/{app}/sessions/current", axum::routing::delete(app_users::sign_out))
         .route("/v1/apps/{app}/mail", get(mail::list))
-        .route("/fn/{app}/{function}", any(invoke))
-        .route("/fn/{app}/{function}/", any(invoke))
-        .route("/fn/{app}/{function}/{*path}", any(invoke))
         .merge(crate::console::routes())
         .merge(crate::openapi::routes())
         .fallback(ops::not_found)
