@@ -499,7 +499,9 @@ fn describe_added(http: &Measured, contract: &Measured) -> String {
     format!("CPU per call added over the echo sent like sync calls: {} (total {total:+.0} µs)", listed.join(", "))
 }
 
+/// The middle value; with an even count, the mean of the two middle ones.
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
+    let middle = values.len() / 2;
+    if values.len() % 2 == 0 { (values[middle - 1] + values[middle]) / 2.0 } else { values[middle] }
 }
