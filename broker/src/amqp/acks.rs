@@ -8,6 +8,7 @@
 //! which wakes once for all the replies lapin's IO thread wrote together and then acks them.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
@@ -15,6 +16,9 @@ use lapin::options::BasicAckOptions;
 use lapin::Channel;
 use tokio::sync::mpsc;
 use tokio_util::task::{task_tracker::TaskTrackerToken, TaskTracker};
+
+/// How long a stopped consumer's channel waits for RabbitMQ to confirm its close.
+const CHANNEL_CLOSE_WAIT: Duration = Duration::from_secs(5);
 
 /// A delivery to acknowledge once its reply is written.
 struct AfterWrite {
@@ -39,6 +43,8 @@ impl AckAfterReply {
     /// Starts the task that acknowledges on `channel`, counting in `pending`.
     pub(crate) fn start(channel: Arc<Channel>, pending: TaskTracker) -> AckAfterReply {
         let (queue, mut waiting) = mpsc::unbounded_channel::<AfterWrite>();
+        // Counted among the pending acks until the channel is closed: see below.
+        let open = pending.token();
         tokio::spawn(async move {
             while let Some(AfterWrite { delivery_tag, written, _pending }) = waiting.recv().await {
                 // Not written (the connection went): no ack, and RabbitMQ redelivers the call.
@@ -48,6 +54,13 @@ impl AckAfterReply {
                     let _ = channel.basic_ack(delivery_tag, BasicAckOptions::default()).now_or_never();
                 }
             }
+            // Every delivery of the channel is settled (its consumer stopped). Close the
+            // channel and wait for RabbitMQ's close-ok, which follows every ack sent before
+            // it: a final close of the connection could otherwise overtake acks only
+            // queued, and RabbitMQ would run those calls again (the broker test that
+            // closes right after a burst of replies failed 1 run in 12 without this).
+            let _ = tokio::time::timeout(CHANNEL_CLOSE_WAIT, channel.close(200, "consumer stopped".into())).await;
+            drop(open);
         });
         AckAfterReply { queue, pending }
     }

@@ -103,8 +103,9 @@ impl Link {
     }
 
     /// Closes the connection for good: RabbitMQ gets every ack owed for a reply already
-    /// handed over, every frame queued before the close, and then the close itself; the
-    /// link stops reconnecting.
+    /// handed over (the channels of stopped consumers are closed first, after their acks),
+    /// every frame queued before the close, and then the close itself; the link stops
+    /// reconnecting.
     pub(crate) async fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         if let Some(session) = self.state.send_replace(None) {
