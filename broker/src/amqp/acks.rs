@@ -15,7 +15,7 @@ use futures::FutureExt;
 use lapin::options::BasicAckOptions;
 use lapin::Channel;
 use tokio::sync::mpsc;
-use tokio_util::task::{task_tracker::TaskTrackerToken, TaskTracker};
+use tokio_util::task::TaskTracker;
 
 /// How long a stopped consumer's channel waits for RabbitMQ to confirm its close.
 const CHANNEL_CLOSE_WAIT: Duration = Duration::from_secs(5);
@@ -25,10 +25,6 @@ struct AfterWrite {
     delivery_tag: u64,
     /// Resolves when the reply's frames are on the socket; fails if they never will be.
     written: BoxFuture<'static, Result<(), lapin::Error>>,
-    /// Counts this ack among the connection's pending ones until it is queued (or never
-    /// will be): a final close waits for them, so a worker that stops sends every ack
-    /// it owes.
-    _pending: TaskTrackerToken,
 }
 
 /// Hands deliveries to the acknowledging task of one channel; one clone per delivery
@@ -36,17 +32,17 @@ struct AfterWrite {
 #[derive(Clone)]
 pub(crate) struct AckAfterReply {
     queue: mpsc::UnboundedSender<AfterWrite>,
-    pending: TaskTracker,
 }
 
 impl AckAfterReply {
-    /// Starts the task that acknowledges on `channel`, counting in `pending`.
+    /// Starts the task that acknowledges on `channel`. It counts in `pending` until every
+    /// ack it owes is queued and the channel closed: a final close of the connection waits
+    /// for that, so a worker that stops sends every ack it owes.
     pub(crate) fn start(channel: Arc<Channel>, pending: TaskTracker) -> AckAfterReply {
         let (queue, mut waiting) = mpsc::unbounded_channel::<AfterWrite>();
-        // Counted among the pending acks until the channel is closed: see below.
         let open = pending.token();
         tokio::spawn(async move {
-            while let Some(AfterWrite { delivery_tag, written, _pending }) = waiting.recv().await {
+            while let Some(AfterWrite { delivery_tag, written }) = waiting.recv().await {
                 // Not written (the connection went): no ack, and RabbitMQ redelivers the call.
                 if written.await.is_ok() {
                     // The first poll queues the frame (or fails on a closed channel, and
@@ -62,12 +58,12 @@ impl AckAfterReply {
             let _ = tokio::time::timeout(CHANNEL_CLOSE_WAIT, channel.close(200, "consumer stopped".into())).await;
             drop(open);
         });
-        AckAfterReply { queue, pending }
+        AckAfterReply { queue }
     }
 
     /// Acknowledges `delivery_tag` once `written` resolves without error.
     pub(crate) fn after(&self, delivery_tag: u64, written: BoxFuture<'static, Result<(), lapin::Error>>) {
         // The task ends only once every sender is gone, and this is one of them.
-        let _ = self.queue.send(AfterWrite { delivery_tag, written, _pending: self.pending.token() });
+        let _ = self.queue.send(AfterWrite { delivery_tag, written });
     }
 }

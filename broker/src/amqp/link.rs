@@ -29,7 +29,8 @@ pub(crate) struct Session {
     pub(crate) publisher: Channel,
     /// In confirm mode: for messages that must not be lost.
     pub(crate) confirmed: Channel,
-    /// Acks waiting for their replies to be written.
+    /// The acknowledging tasks of the consumer channels: a final close waits until each
+    /// has queued the acks it owes and closed its channel.
     pub(crate) pending_acks: TaskTracker,
 }
 
