@@ -15,9 +15,15 @@ pub use names::*;
 pub use services::*;
 pub use wire::*;
 
+/// Bytes an encoding starts with room for: a small Request, Response or message fits, so
+/// the buffer is not regrown and copied a handful of times while it is written.
+const ENCODE_CAPACITY: usize = 512;
+
 /// Encodes a value as a MessagePack map with field names (the ABI's only encoding).
 pub fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, rmp_serde::encode::Error> {
-    rmp_serde::to_vec_named(value)
+    let mut bytes = Vec::with_capacity(ENCODE_CAPACITY);
+    rmp_serde::encode::write_named(&mut bytes, value)?;
+    Ok(bytes)
 }
 
 /// Decodes a MessagePack value written by [`encode`] (or by hand, per the ABI).

@@ -13,6 +13,7 @@ mod directory;
 mod error;
 mod in_process;
 mod messages;
+pub mod scratch_vhost;
 mod wire;
 
 pub use amqp::{sync_call_properties, AmqpBroker};

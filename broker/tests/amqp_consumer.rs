@@ -3,32 +3,13 @@
 //! twice; replied sync calls are each answered and acknowledged, the acks sent before a
 //! close; sync and async calls carry the message properties of DESIGN §5.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use updraft_broker::scratch_vhost::ScratchVhost;
 use updraft_broker::{unix_ms_after, AmqpBroker, Broker, CallMode, FunctionKey, Invocation, Outcome, Reply, MESSAGE_VERSION};
 
-struct Vhost(String);
-
-impl Vhost {
-    fn create() -> Vhost {
-        let name = format!("updraft-test-{:08x}", rand::random::<u32>());
-        for args in [vec!["add_vhost", &name], vec!["set_permissions", "-p", &name, "guest", ".*", ".*", ".*"]] {
-            let status = Command::new("rabbitmqctl").args(&args).stdout(Stdio::null()).status().expect("rabbitmqctl");
-            assert!(status.success(), "rabbitmqctl {args:?} failed: is RabbitMQ running?");
-        }
-        Vhost(name)
-    }
-
-    fn url(&self) -> String {
-        format!("amqp://guest:guest@127.0.0.1:5672/{}", self.0)
-    }
-}
-
-impl Drop for Vhost {
-    fn drop(&mut self) {
-        let _ = Command::new("rabbitmqctl").args(["delete_vhost", &self.0]).stdout(Stdio::null()).status();
-    }
+fn vhost() -> ScratchVhost {
+    ScratchVhost::create("updraft-test").expect("a vhost of the test's own")
 }
 
 fn invocation(function: &FunctionKey) -> Invocation {
@@ -48,7 +29,7 @@ fn invocation(function: &FunctionKey) -> Invocation {
 
 #[tokio::test]
 async fn a_delivery_running_when_its_consumer_stops_is_acked_and_not_delivered_again() {
-    let vhost = Vhost::create();
+    let vhost = vhost();
     let broker = AmqpBroker::connect(&vhost.url(), "updraft-test");
     broker.wait_connected(Duration::from_secs(10)).await.unwrap();
     let function = FunctionKey::new("demo", "counter");
@@ -69,7 +50,7 @@ async fn a_delivery_running_when_its_consumer_stops_is_acked_and_not_delivered_a
 
 #[tokio::test]
 async fn a_worker_closing_right_after_its_replies_has_sent_each_reply_and_then_its_ack() {
-    let vhost = Vhost::create();
+    let vhost = vhost();
     let gateway = std::sync::Arc::new(AmqpBroker::connect(&vhost.url(), "updraft-test-gateway"));
     let worker = AmqpBroker::connect(&vhost.url(), "updraft-test-worker");
     gateway.wait_connected(Duration::from_secs(10)).await.unwrap();
@@ -131,7 +112,7 @@ fn header(properties: &lapin::BasicProperties, name: &str) -> Option<lapin::type
 #[tokio::test]
 async fn sync_and_async_calls_carry_the_message_properties_of_the_topology() {
     use lapin::types::AMQPValue;
-    let vhost = Vhost::create();
+    let vhost = vhost();
     let broker = std::sync::Arc::new(AmqpBroker::connect(&vhost.url(), "updraft-test"));
     broker.wait_connected(Duration::from_secs(10)).await.unwrap();
     let function = FunctionKey::new("demo", "props");

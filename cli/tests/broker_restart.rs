@@ -9,7 +9,6 @@ mod support;
 #[path = "all/cluster_support.rs"]
 mod cluster_support;
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -19,8 +18,7 @@ use cluster_support::Cluster;
 use support::Server;
 
 fn rabbitmqctl(action: &str) {
-    let ok = Command::new("rabbitmqctl").arg(action).stdout(Stdio::null()).status().map(|s| s.success()).unwrap_or(false);
-    assert!(ok, "rabbitmqctl {action}");
+    updraft_broker::scratch_vhost::rabbitmqctl(&[action]).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -237,7 +237,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn gathers_what_arrives_within_the_window_into_one_batch_of_at_most_most() {
+    async fn gathers_what_arrives_within_the_window_into_one_batch_no_larger_than_asked() {
         let (sender, mut receiver) = tokio::sync::mpsc::channel(64);
         sender.send(invocation(0)).await.unwrap();
         let late = tokio::spawn(async move {

@@ -56,6 +56,9 @@ pub struct LogQuery {
 /// ms 64 at a time; 256 at a time gained nothing more).
 const ROWS_PER_INSERT: usize = 64;
 
+/// The INSERT of a full chunk, built once.
+static FULL_INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| insert_sql(ROWS_PER_INSERT));
+
 /// An INSERT of `rows` records.
 fn insert_sql(rows: usize) -> String {
     let mut sql = String::from("INSERT INTO logs (app, function, revision, invocation_id, time_us, level, message) VALUES ");
@@ -86,7 +89,14 @@ impl Db {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for chunk in lines.chunks(ROWS_PER_INSERT) {
-            let mut stmt = tx.prepare_cached(&insert_sql(chunk.len()))?;
+            let partial;
+            let sql = if chunk.len() == ROWS_PER_INSERT {
+                FULL_INSERT.as_str()
+            } else {
+                partial = insert_sql(chunk.len());
+                partial.as_str()
+            };
+            let mut stmt = tx.prepare_cached(sql)?;
             let mut values: Vec<&dyn ToSql> = Vec::with_capacity(chunk.len() * 7);
             for l in chunk {
                 values.extend([&l.app as &dyn ToSql, &l.function, &l.revision, &l.invocation_id, &l.time_us, &l.level, &l.message]);

@@ -31,11 +31,10 @@ use lapin::{BasicProperties, Connection, ConnectionProperties, ExchangeKind};
 use parking_lot::Mutex;
 use tokio::sync::oneshot;
 use updraft_benches::cpu::{describe, describe_switches, rabbitmq_pid, CallCost, CpuMeter, Process};
+use updraft_broker::scratch_vhost::ScratchVhost;
 use updraft_broker::{new_invocation_id, sync_call_properties, unix_ms_after, AmqpBroker, Broker, CallMode, FunctionKey, Invocation, Outcome, MESSAGE_VERSION};
 
 const AMQP: &str = "amqp://127.0.0.1:5672/%2f";
-/// The vhost of the baseline cluster (`UPDRAFT_BENCH_BASELINE`).
-const BASELINE_VHOST: &str = "updraft-bench-baseline";
 /// Calls one instance of `hello` runs at once in the cluster bench.
 const HELLO_CONCURRENCY: usize = 16;
 /// About the size of an encoded invocation of `hello` (request, ids, deadline).
@@ -273,26 +272,29 @@ struct Cluster {
     url: String,
     broker: Arc<AmqpBroker>,
     _data: tempfile::TempDir,
+    /// The baseline's own vhost, deleted after its processes are gone.
+    _vhost: Option<ScratchVhost>,
 }
 
 impl Cluster {
     /// The cluster of the `updraft` next to this bench, on the default vhost.
     async fn start(in_flight: usize) -> anyhow::Result<Cluster> {
         let bin = std::env::current_exe()?.parent().context("no directory")?.join("updraft");
-        Cluster::start_with(&bin, AMQP, in_flight).await
+        Cluster::start_with(&bin, AMQP, in_flight, None).await
     }
 
     /// The cluster of the build `bin`, in a fresh vhost of its own.
     async fn start_baseline(bin: &std::path::Path, in_flight: usize) -> anyhow::Result<Cluster> {
-        let rabbitmqctl = |args: &[&str]| Command::new("rabbitmqctl").args(args).stdout(Stdio::null()).stderr(Stdio::null()).status();
-        let _ = rabbitmqctl(&["delete_vhost", BASELINE_VHOST]);
-        anyhow::ensure!(rabbitmqctl(&["add_vhost", BASELINE_VHOST])?.success(), "rabbitmqctl add_vhost failed");
-        let permit = ["set_permissions", "-p", BASELINE_VHOST, "guest", ".*", ".*", ".*"];
-        anyhow::ensure!(rabbitmqctl(&permit)?.success(), "rabbitmqctl set_permissions failed");
-        Cluster::start_with(bin, &format!("amqp://127.0.0.1:5672/{BASELINE_VHOST}"), in_flight).await
+        let vhost = ScratchVhost::create("updraft-bench-baseline").map_err(anyhow::Error::msg)?;
+        Cluster::start_with(bin, &vhost.url(), in_flight, Some(vhost)).await
     }
 
-    async fn start_with(bin: &std::path::Path, amqp: &str, in_flight: usize) -> anyhow::Result<Cluster> {
+    async fn start_with(
+        bin: &std::path::Path,
+        amqp: &str,
+        in_flight: usize,
+        vhost: Option<ScratchVhost>,
+    ) -> anyhow::Result<Cluster> {
         let data = tempfile::tempdir()?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let base = format!("http://127.0.0.1:{port}");
@@ -330,7 +332,7 @@ impl Cluster {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         anyhow::ensure!(ready, "bench/hello did not answer through the broker");
-        Ok(Cluster { processes, url, broker, _data: data })
+        Ok(Cluster { processes, url, broker, _data: data, _vhost: vhost })
     }
 
     fn platform(&self) -> Vec<(&'static str, Process)> {

@@ -33,7 +33,7 @@ const REPLY_GRACE: Duration = Duration::from_millis(200);
 const RPC_PREFETCH: u16 = 64;
 
 pub(crate) fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, BrokerError> {
-    rmp_serde::to_vec_named(message).map_err(|e| BrokerError::Codec(e.to_string()))
+    updraft_abi::encode(message).map_err(|e| BrokerError::Codec(e.to_string()))
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BrokerError> {

@@ -6,28 +6,24 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use updraft_broker::scratch_vhost::ScratchVhost;
+
 use crate::support::{free_port, Server};
 
-/// A RabbitMQ vhost for one test.
+/// A RabbitMQ vhost for one test, deleted afterwards.
 pub struct Vhost {
     pub name: String,
-}
-
-fn rabbitmqctl(args: &[&str]) {
-    let status = Command::new("rabbitmqctl").args(args).stdout(Stdio::null()).status().expect("rabbitmqctl (apt-get install rabbitmq-server)");
-    assert!(status.success(), "rabbitmqctl {args:?} failed: is RabbitMQ running?");
+    vhost: ScratchVhost,
 }
 
 impl Vhost {
     pub fn create() -> Vhost {
-        let name = format!("updraft-test-{:08x}", rand::random::<u32>());
-        rabbitmqctl(&["add_vhost", &name]);
-        rabbitmqctl(&["set_permissions", "-p", &name, "guest", ".*", ".*", ".*"]);
-        Vhost { name }
+        let vhost = ScratchVhost::create("updraft-test").expect("a vhost of the test's own");
+        Vhost { name: vhost.name().to_owned(), vhost }
     }
 
     pub fn url(&self) -> String {
-        format!("amqp://guest:guest@127.0.0.1:5672/{}", self.name)
+        self.vhost.url()
     }
 
     /// `(durable, messages)` of `queue` as RabbitMQ lists it (ready and unacknowledged),
@@ -42,12 +38,6 @@ impl Vhost {
             [name, durable, messages] if name == queue => Some((durable == "true", messages.parse().ok()?)),
             _ => None,
         })
-    }
-}
-
-impl Drop for Vhost {
-    fn drop(&mut self) {
-        let _ = Command::new("rabbitmqctl").args(["delete_vhost", &self.name]).stdout(Stdio::null()).status();
     }
 }
 
