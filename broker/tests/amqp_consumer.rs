@@ -1,7 +1,8 @@
 //! The RabbitMQ broker against a real broker, each test in a vhost of its own: a delivery
 //! taken before its consumer stopped (a revoke, a drain) is settled once and never runs
 //! twice; replied sync calls are each answered and acknowledged, the acks sent before a
-//! close; sync and async calls carry the message properties of DESIGN §5.
+//! close; sync and async calls carry the message properties of DESIGN §5; a function's
+//! sync calls past its capacity are refused at once.
 
 use std::time::Duration;
 
@@ -143,4 +144,43 @@ async fn sync_and_async_calls_carry_the_message_properties_of_the_topology() {
     assert_eq!(*properties.delivery_mode(), Some(2), "an async call is persistent");
     assert_eq!(header(properties, "x-updraft-deadline-ms"), Some(AMQPValue::LongLongInt(queued.deadline_unix_ms as i64)));
     assert_eq!(header(properties, "x-updraft-attempt"), Some(AMQPValue::LongUInt(1)));
+}
+
+#[tokio::test]
+async fn sync_calls_past_a_functions_capacity_are_refused_at_once_and_taken_again_when_one_ends() {
+    use updraft_broker::BrokerError;
+    let vhost = vhost();
+    let broker = std::sync::Arc::new(AmqpBroker::with_capacity(&vhost.url(), "updraft-test", 2));
+    broker.wait_connected(Duration::from_secs(10)).await.unwrap();
+    let (busy, other) = (FunctionKey::new("demo", "busy"), FunctionKey::new("demo", "other"));
+    for function in [&busy, &other] {
+        broker.ensure_queue(function).await.unwrap();
+    }
+    // Calls nobody serves wait for their deadlines: two fill `busy`'s capacity.
+    let waiting = |deadline: Duration| {
+        let mut call = invocation(&busy);
+        call.mode = CallMode::Sync;
+        call.deadline_unix_ms = unix_ms_after(deadline);
+        let caller = broker.clone();
+        tokio::spawn(async move { caller.call(call).await })
+    };
+    let short = waiting(Duration::from_secs(1));
+    let long = waiting(Duration::from_secs(20));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let mut third = invocation(&busy);
+    third.mode = CallMode::Sync;
+    let refused = tokio::time::timeout(Duration::from_secs(2), broker.call(third.clone())).await.expect("refused at once");
+    assert!(matches!(refused, Err(BrokerError::QueueFull(_))), "{refused:?}");
+    // Another function has capacity of its own.
+    let mut elsewhere = invocation(&other);
+    elsewhere.mode = CallMode::Sync;
+    elsewhere.deadline_unix_ms = unix_ms_after(Duration::from_millis(500));
+    assert!(matches!(broker.call(elsewhere).await, Err(BrokerError::DeadlineExceeded)));
+
+    // The short call ends at its deadline and frees its place.
+    assert!(matches!(short.await.unwrap(), Err(BrokerError::DeadlineExceeded)));
+    third.deadline_unix_ms = unix_ms_after(Duration::from_millis(500));
+    assert!(matches!(broker.call(third).await, Err(BrokerError::DeadlineExceeded)), "taken, then timed out");
+    long.abort();
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::{FutureExt, StreamExt};
 use lapin::options::{BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicPublishOptions};
-use lapin::types::FieldTable;
+use lapin::types::{FieldTable, ShortString};
 use lapin::{BasicProperties, Channel};
 
 use super::acks::AckAfterReply;
@@ -82,8 +82,8 @@ impl DeliveryStream for FunctionConsumer {
                         session: live.session.clone(),
                         channel: live.channel.clone(),
                         delivery_tag: delivery.delivery_tag,
-                        reply_to: delivery.properties.reply_to().as_ref().map(|q| q.to_string()),
-                        correlation_id: delivery.properties.correlation_id().as_ref().map(|c| c.to_string()),
+                        reply_to: delivery.properties.reply_to().clone(),
+                        correlation_id: delivery.properties.correlation_id().clone(),
                         acks: live.acks.clone(),
                     };
                     return Some(Delivery { invocation, handle: Box::new(handle) });
@@ -119,8 +119,8 @@ struct AmqpHandle {
     /// Settled on `channel` directly: lapin's `Acker` routes every ack through its
     /// internal RPC task and a spawned future, two more task wake-ups per call.
     delivery_tag: u64,
-    reply_to: Option<String>,
-    correlation_id: Option<String>,
+    reply_to: Option<ShortString>,
+    correlation_id: Option<ShortString>,
     /// Acks a replied delivery once its reply is written (and holds `channel` until then).
     acks: AckAfterReply,
 }
@@ -128,20 +128,21 @@ struct AmqpHandle {
 #[async_trait]
 impl DeliveryHandle for AmqpHandle {
     async fn reply(self: Box<Self>, reply: Reply) -> Result<(), BrokerError> {
-        let (Some(queue), Some(id)) = (&self.reply_to, &self.correlation_id) else {
+        let this = *self;
+        let (Some(queue), Some(id)) = (this.reply_to, this.correlation_id) else {
             // Nobody waits for a reply: settle now. The first poll queues the frame (or
             // fails on a closed channel, and RabbitMQ redelivers).
-            return match self.channel.basic_ack(self.delivery_tag, BasicAckOptions::default()).now_or_never() {
+            return match this.channel.basic_ack(this.delivery_tag, BasicAckOptions::default()).now_or_never() {
                 Some(Err(error)) => Err(unavailable(error)),
                 _ => Ok(()),
             };
         };
-        let properties = BasicProperties::default().with_correlation_id(id.as_str().into());
+        let properties = BasicProperties::default().with_correlation_id(id);
         let payload = encode(&reply)?;
-        let (session, queue) = (self.session.clone(), queue.clone());
+        let session = this.session.clone();
         let mut publish = async move {
             let options = BasicPublishOptions::default();
-            session.publisher.basic_publish("".into(), queue.into(), options, &payload, properties).await.map(drop)
+            session.publisher.basic_publish("".into(), queue, options, &payload, properties).await.map(drop)
         }
         .boxed();
         // The first poll queues the reply's frames, or fails on a closed channel; then
@@ -150,11 +151,11 @@ impl DeliveryHandle for AmqpHandle {
             // Not acked: the call will be redelivered if the caller still waits.
             Poll::Ready(Err(error)) => Err(unavailable(error)),
             Poll::Ready(Ok(())) => {
-                self.acks.after(self.delivery_tag, futures::future::ready(Ok(())).boxed());
+                this.acks.after(this.delivery_tag, futures::future::ready(Ok(())).boxed());
                 Ok(())
             }
             Poll::Pending => {
-                self.acks.after(self.delivery_tag, publish);
+                this.acks.after(this.delivery_tag, publish);
                 Ok(())
             }
         }

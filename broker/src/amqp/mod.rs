@@ -8,6 +8,7 @@ mod subscribe;
 mod topology;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,25 +47,17 @@ pub struct AmqpBroker {
     replies: Arc<Replies>,
     /// Sync calls this process has outstanding per function: the "queue full" count
     /// (function queues carry no arguments, so the broker cannot cap them itself).
-    outstanding: Arc<Mutex<HashMap<FunctionKey, usize>>>,
+    /// A function's counter is made on its first call and kept (a call clones no key).
+    outstanding: Mutex<HashMap<FunctionKey, Arc<AtomicUsize>>>,
     capacity: usize,
 }
 
-/// Decrements a function's outstanding count when a call ends.
-struct Outstanding {
-    counts: Arc<Mutex<HashMap<FunctionKey, usize>>>,
-    function: FunctionKey,
-}
+/// One sync call outstanding: its function's count falls when this drops.
+struct Outstanding(Arc<AtomicUsize>);
 
 impl Drop for Outstanding {
     fn drop(&mut self) {
-        let mut counts = self.counts.lock();
-        if let Some(count) = counts.get_mut(&self.function) {
-            *count -= 1;
-            if *count == 0 {
-                counts.remove(&self.function);
-            }
-        }
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -109,7 +102,7 @@ impl AmqpBroker {
     pub fn with_capacity(url: &str, name: &str, capacity: usize) -> AmqpBroker {
         let link = Link::start(url, name);
         let replies = Replies::start(link.clone());
-        AmqpBroker { link, replies, outstanding: Arc::new(Mutex::new(HashMap::new())), capacity: capacity.max(1) }
+        AmqpBroker { link, replies, outstanding: Mutex::new(HashMap::new()), capacity: capacity.max(1) }
     }
 
     /// Waits until connected (or `timeout`).
@@ -175,13 +168,17 @@ impl AmqpBroker {
     }
 
     fn hold(&self, function: &FunctionKey) -> Result<Outstanding, BrokerError> {
-        let mut counts = self.outstanding.lock();
-        let count = counts.entry(function.clone()).or_insert(0);
-        if *count >= self.capacity {
-            return Err(BrokerError::QueueFull(function.to_string()));
-        }
-        *count += 1;
-        Ok(Outstanding { counts: self.outstanding.clone(), function: function.clone() })
+        let count = {
+            let mut counts = self.outstanding.lock();
+            match counts.get(function) {
+                Some(count) => count.clone(),
+                None => counts.entry(function.clone()).or_default().clone(),
+            }
+        };
+        count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < self.capacity).then_some(n + 1))
+            .map_err(|_| BrokerError::QueueFull(function.to_string()))?;
+        Ok(Outstanding(count))
     }
 }
 
@@ -227,6 +224,7 @@ impl Broker for AmqpBroker {
     }
 
     async fn delete_queue(&self, function: &FunctionKey) -> Result<(), BrokerError> {
+        self.outstanding.lock().remove(function);
         let session = self.session()?;
         for queue in [topology::function_queue(function), topology::dead_queue(function)] {
             session.confirmed.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()).await.map_err(unavailable)?;

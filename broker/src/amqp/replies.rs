@@ -29,12 +29,12 @@ pub(crate) struct Replies {
 /// Removes a caller's entry when its call ends, however it ends.
 struct Waiting<'a> {
     replies: &'a Replies,
-    id: String,
+    id: &'a str,
 }
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        self.replies.pending.lock().remove(&self.id);
+        self.replies.pending.lock().remove(self.id);
     }
 }
 
@@ -111,7 +111,7 @@ impl Replies {
         let session = self.link.current().ok_or_else(not_connected)?;
         let (tx, rx) = oneshot::channel();
         self.pending.lock().insert(id.to_owned(), tx);
-        let _waiting = Waiting { replies: self, id: id.to_owned() };
+        let _waiting = Waiting { replies: self, id };
         // Registered before the queue is looked up: the listener withdraws its queue
         // before it fails the waiting calls, so a call either finds no queue here or is
         // failed by the listener; none waits for its deadline on a lost connection.
