@@ -14,7 +14,6 @@ pub(crate) fn code_config() -> Config {
     let mut config = Config::new();
     config.epoch_interruption(true);
     config.wasm_backtrace_max_frames(None);
-    config.parallel_compilation(false);
     config.cranelift_opt_level(wasmtime::OptLevel::Speed);
     config
 }
