@@ -126,3 +126,17 @@ fn rand_nonce() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::time::SystemTime::now())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_module_with_shared_memory_is_refused_as_wasm_threads_are_not_supported() {
+        let shared = wat::parse_str(r#"(module (memory (export "memory") 1 1 shared))"#).unwrap();
+        let error = precompile(&shared).expect_err("threads are off");
+        assert!(matches!(error, RuntimeError::Compile(_)), "{error}");
+        let plain = wat::parse_str(r#"(module (memory (export "memory") 1 1))"#).unwrap();
+        assert!(precompile(&plain).is_ok());
+    }
+}
