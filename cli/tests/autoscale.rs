@@ -77,7 +77,7 @@ impl Drop for RemoveContainers {
 async fn docker_machines_grow_with_a_spike_survive_a_kill_drain_back_and_are_adopted() {
     let _serial = SERIAL.lock().await;
     let vhost = Vhost::create();
-    let cluster = vhost.name.clone();
+    let cluster = vhost.name().to_owned();
     let _cleanup = RemoveContainers(cluster.clone());
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -175,7 +175,7 @@ async fn process_workers_come_up_for_hosts_without_docker() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let server = Server::start_command("gateway", &["--listen", &format!("127.0.0.1:{port}"), "--amqp-url", &vhost.url()], dir.path()).await;
-    let _scheduler = scheduler(&vhost, &vhost.name, "process");
+    let _scheduler = scheduler(&vhost, vhost.name(), "process");
     let dev = server.developer_with_app("dev", "demo").await;
     server.deploy_example(&dev, "demo", "hello", "hello", "").await;
     let served = Server::eventually(Duration::from_secs(60), || async {

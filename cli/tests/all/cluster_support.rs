@@ -12,14 +12,16 @@ use crate::support::{free_port, Server};
 
 /// A RabbitMQ vhost for one test, deleted afterwards.
 pub struct Vhost {
-    pub name: String,
     vhost: ScratchVhost,
 }
 
 impl Vhost {
     pub fn create() -> Vhost {
-        let vhost = ScratchVhost::create("updraft-test").expect("a vhost of the test's own");
-        Vhost { name: vhost.name().to_owned(), vhost }
+        Vhost { vhost: ScratchVhost::create("updraft-test").expect("a vhost of the test's own") }
+    }
+
+    pub fn name(&self) -> &str {
+        self.vhost.name()
     }
 
     pub fn url(&self) -> String {
@@ -30,7 +32,7 @@ impl Vhost {
     /// or None when there is no such queue.
     pub fn queue(&self, queue: &str) -> Option<(bool, u64)> {
         let listed = Command::new("rabbitmqctl")
-            .args(["list_queues", "-q", "-p", &self.name, "name", "durable", "messages"])
+            .args(["list_queues", "-q", "-p", self.name(), "name", "durable", "messages"])
             .output()
             .expect("rabbitmqctl list_queues");
         let listed = String::from_utf8_lossy(&listed.stdout).to_string();
