@@ -100,15 +100,18 @@ async fn docker_machines_grow_with_a_spike_survive_a_kill_drain_back_and_are_ado
     server.deploy_example(&dev, "demo", "cpu", "hostile", "concurrency=1&max_instances=20&timeout_ms=60000").await;
     let woke = server.http.get(server.at("/fn/demo/cpu?mode=burn&ms=10")).send().await.unwrap();
     assert_eq!(woke.status(), 200);
-    until_zero(&server, &dev).await;
+    until_instances(&server, &dev, "cpu", 1).await;
+    until_zero(&server, &dev, "cpu").await;
     // At zero, with a machine up and the module cached there: the first call is quick.
     let started = Instant::now();
     let response = server.http.get(server.at("/fn/demo/cpu?mode=burn&ms=1")).send().await.unwrap();
     let cold = started.elapsed();
     assert_eq!(response.status(), 200);
     eprintln!("first call at zero instances answered in {cold:?}");
-    // Usually about 10 ms here; once, in CI on a slow host, 990 ms (not pinned down: the
-    // scheduler takes a wake-up only between the steps of its one-second tick).
+    // Usually about 10 ms here. Once, in CI, 990 ms: the function had gone back to zero at
+    // the tick after its wake-up, and the gateway, which wakes a function at most every
+    // 500 ms, let this call wait for the next tick. Both are mended; the bound stays loose
+    // for container start-up noise on slow hosts.
     assert!(cold < Duration::from_secs(2), "answered within a scheduler tick or so: {cold:?}");
 
     // A spike of CPU-heavy calls.
@@ -148,7 +151,7 @@ async fn docker_machines_grow_with_a_spike_survive_a_kill_drain_back_and_are_ado
     assert!(replaced.is_some(), "the killed machine {victim} was replaced");
 
     // Load gone: the function goes to zero and machines drain back to the minimum.
-    until_zero(&server, &dev).await;
+    until_zero(&server, &dev, "cpu").await;
     until("machines back to the minimum", Duration::from_secs(90), || (containers(&cluster, false).len() == 1).then_some(())).await;
 
     // A scheduler killed and restarted adopts what runs: no duplicate, no orphan.
@@ -160,9 +163,18 @@ async fn docker_machines_grow_with_a_spike_survive_a_kill_drain_back_and_are_ado
     assert_eq!(containers(&cluster, true), before, "no stopped leftovers");
 }
 
-async fn until_zero(server: &Server, token: &str) {
+/// Until the scheduler's report shows `function` with at least `least` instances.
+async fn until_instances(server: &Server, token: &str, function: &str, least: u64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while instances(server, token, function).await.is_none_or(|n| n < least) {
+        assert!(Instant::now() < deadline, "{function} never had {least} instances");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+async fn until_zero(server: &Server, token: &str, function: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    while instances(server, token, "cpu").await != Some(0) {
+    while instances(server, token, function).await != Some(0) {
         assert!(Instant::now() < deadline, "the function never went to zero instances");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
@@ -191,4 +203,47 @@ async fn process_workers_come_up_for_hosts_without_docker() {
     .await
     .expect("the scheduler reports its machine");
     assert!(machine.starts_with("proc-"), "{machine}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_keeps_its_instance_while_called_and_through_the_idle_window_and_wakes_at_once_from_zero() {
+    let _serial = SERIAL.lock().await;
+    let vhost = Vhost::create();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = Server::start_command("gateway", &["--listen", &format!("127.0.0.1:{port}"), "--amqp-url", &vhost.url()], dir.path()).await;
+    let _scheduler = scheduler(&vhost, vhost.name(), "process");
+    let dev = server.developer_with_app("dev", "demo").await;
+    server.deploy_example(&dev, "demo", "hello", "hello", "").await;
+    let call = || async { server.http.get(server.at("/fn/demo/hello")).send().await.ok().map(|r| r.status().as_u16()) };
+    let served = Server::eventually(Duration::from_secs(60), || async { (call().await == Some(200)).then_some(()) }).await;
+    assert!(served.is_some(), "the first call woke the function and was served");
+    until_instances(&server, &dev, "hello", 1).await;
+
+    // Steady, quick calls for longer than the idle window: few ticks catch one queued or
+    // running, yet the function is busy and keeps its instance all along.
+    let steady = Instant::now();
+    while steady.elapsed() < Duration::from_secs(10) {
+        assert_eq!(call().await, Some(200));
+        assert_eq!(instances(&server, &dev, "hello").await, Some(1), "a function called steadily kept its instance");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    // Back at zero, with the machine up and the module cached there: a call wakes the
+    // function at once, without waiting for the scheduler's next one-second tick.
+    until_zero(&server, &dev, "hello").await;
+    let started = Instant::now();
+    assert_eq!(call().await, Some(200));
+    let woken_in = started.elapsed();
+    eprintln!("a call at zero instances answered in {woken_in:?}");
+    assert!(woken_in < Duration::from_millis(900), "woken at once, not at the next tick: {woken_in:?}");
+
+    // One call, then nothing: no tick saw it queued or running, yet the function keeps
+    // its instance until the idle window (8 s) has passed since the call.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let watched = Instant::now();
+    while watched.elapsed() < Duration::from_secs(2) {
+        assert_eq!(instances(&server, &dev, "hello").await, Some(1), "the woken function kept its instance");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }

@@ -32,7 +32,7 @@ pub(crate) struct ScalingView {
 
 impl ScalingView {
     /// Whether a call to `function` should wake it: it has no instance (or none was
-    /// reported yet) and it was not woken a moment ago.
+    /// reported yet) and it was not woken a moment ago, since the last report.
     fn should_wake(&self, function: &FunctionKey) -> bool {
         if self.instances.read().get(function).copied().unwrap_or(0) > 0 {
             return false;
@@ -48,6 +48,9 @@ impl ScalingView {
 
     fn apply(&self, mut report: ScalingReport) {
         *self.instances.write() = report.functions.iter().map(|f| (f.function.clone(), f.instances)).collect();
+        // A function this report shows at zero may be woken again at once: it may have
+        // gone back to zero since its last wake-up.
+        self.last_wake.lock().clear();
         let mut decisions = self.decisions.lock();
         decisions.extend(report.decisions.drain(..));
         while decisions.len() > KEPT_DECISIONS {

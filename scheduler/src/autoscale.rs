@@ -65,14 +65,19 @@ impl Scheduler {
         let now_ms = self.started.elapsed().as_millis() as u64;
         let keep_ms = self.config.policy.stable_window.max(self.config.policy.idle_window).as_millis() as u64;
         let in_flight = self.monitor.in_flight();
+        let completed = if sample { self.monitor.take_completed() } else { Default::default() };
         let functions: Vec<_> = self.monitor.functions.values().cloned().collect();
         for spec in functions {
             let key = spec.key.clone();
             if sample {
                 let depth = self.broker.queue_depth(&key).await.unwrap_or(0);
                 let running = in_flight.get(&key).copied().unwrap_or(0);
+                // Calls that came and went between two samples (fast functions) are
+                // demand too, though neither the queue nor a heartbeat caught one running.
+                let finished = completed.get(&key).copied().unwrap_or(0);
+                let demand = (depth + u64::from(running)).max(finished.min(1));
                 let samples = self.samples.entry(key.clone()).or_default();
-                samples.push_back(Sample { at_ms: now_ms, demand: (depth + u64::from(running)) as f64 });
+                samples.push_back(Sample { at_ms: now_ms, demand: demand as f64 });
                 while samples.front().is_some_and(|s| now_ms.saturating_sub(s.at_ms) > keep_ms) {
                     samples.pop_front();
                 }

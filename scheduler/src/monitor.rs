@@ -24,11 +24,16 @@ pub struct Monitor {
     pub workers: HashMap<String, WorkerView>,
     /// Live functions by key.
     pub functions: BTreeMap<FunctionKey, FunctionSpec>,
+    /// Invocations finished per function, from the heartbeats since the last take.
+    completed: BTreeMap<FunctionKey, u64>,
 }
 
 impl Monitor {
     /// Records a heartbeat.
     pub fn heard(&mut self, heartbeat: Heartbeat, now: Instant) {
+        for (function, n) in &heartbeat.completed {
+            *self.completed.entry(function.clone()).or_insert(0) += n;
+        }
         self.workers.insert(heartbeat.worker.clone(), WorkerView { last_seen: now, heartbeat });
     }
 
@@ -66,5 +71,10 @@ impl Monitor {
             }
         }
         total
+    }
+
+    /// Invocations finished per function since the last call of this.
+    pub fn take_completed(&mut self) -> BTreeMap<FunctionKey, u64> {
+        std::mem::take(&mut self.completed)
     }
 }

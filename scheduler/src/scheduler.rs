@@ -131,6 +131,10 @@ impl Scheduler {
                             if self.instances.get(&function).copied().unwrap_or(0) > 0 {
                                 continue;
                             }
+                            // The call is demand: the function keeps an instance for
+                            // the idle window after it, even if no tick sees it running.
+                            let at_ms = self.started.elapsed().as_millis() as u64;
+                            self.samples.entry(function.clone()).or_default().push_back(Sample { at_ms, demand: 1.0 });
                             self.woken.insert(function);
                             self.decide_instances(false).await;
                         }

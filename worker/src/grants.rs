@@ -1,6 +1,6 @@
 //! A consumer per granted function: pulls a delivery only when a slot is free.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::{watch, Semaphore};
@@ -13,6 +13,8 @@ use crate::Worker;
 /// The running consumer of one function's queue on this worker.
 pub(crate) struct Consumer {
     slots: Arc<AtomicU32>,
+    /// Invocations finished since the last heartbeat took the count.
+    completed: Arc<AtomicU64>,
     semaphore: Arc<Semaphore>,
     stop: watch::Sender<bool>,
     /// The consumer loop and the invocations in flight.
@@ -25,8 +27,15 @@ impl Consumer {
         let semaphore = Arc::new(Semaphore::new(slots as usize));
         let (stop, mut stopped) = watch::channel(false);
         let tracker = TaskTracker::new();
-        let consumer = Consumer { slots: Arc::new(AtomicU32::new(slots)), semaphore: semaphore.clone(), stop, tracker: tracker.clone() };
-        let inline = Inline { worker: worker.clone(), semaphore: semaphore.clone(), tracker: tracker.clone() };
+        let completed = Arc::new(AtomicU64::new(0));
+        let consumer = Consumer {
+            slots: Arc::new(AtomicU32::new(slots)),
+            completed: completed.clone(),
+            semaphore: semaphore.clone(),
+            stop,
+            tracker: tracker.clone(),
+        };
+        let inline = Inline { worker: worker.clone(), semaphore: semaphore.clone(), tracker: tracker.clone(), completed: completed.clone() };
         worker.inner.deps.broker.attach_inline(&function, Arc::new(inline));
         let invocations = tracker.clone();
         tracker.spawn(async move {
@@ -39,11 +48,12 @@ impl Consumer {
                     delivery = stream.next() => match delivery { Some(d) => d, None => break },
                     _ = stopped.changed() => break,
                 };
-                let worker = worker.clone();
+                let (worker, completed) = (worker.clone(), completed.clone());
                 // The invocation's state (some 4 KB) goes to the heap once, instead of
                 // being copied along each step of spawning the task.
                 invocations.spawn(async move {
                     Box::pin(worker.handle(delivery)).await;
+                    completed.fetch_add(1, Ordering::Relaxed);
                     drop(permit);
                 });
             }
@@ -79,6 +89,11 @@ impl Consumer {
         (self.tracker.len() as u32).saturating_sub(1)
     }
 
+    /// Invocations finished since the last call of this (each is counted once).
+    pub(crate) fn take_completed(&self) -> u64 {
+        self.completed.swap(0, Ordering::Relaxed)
+    }
+
     /// Stops pulling new deliveries.
     pub(crate) fn stop(&self) {
         let _ = self.stop.send(true);
@@ -96,6 +111,7 @@ struct Inline {
     worker: Worker,
     semaphore: Arc<Semaphore>,
     tracker: TaskTracker,
+    completed: Arc<AtomicU64>,
 }
 
 impl InlineConsumer for Inline {
@@ -105,9 +121,10 @@ impl InlineConsumer for Inline {
         };
         // Counted in flight until the future ends, even if the caller gives up and drops it.
         Ok(Box::pin(self.tracker.track_future({
-            let worker = self.worker.clone();
+            let (worker, completed) = (self.worker.clone(), self.completed.clone());
             async move {
                 let reply = worker.execute(&invocation).await;
+                completed.fetch_add(1, Ordering::Relaxed);
                 drop(permit);
                 reply
             }

@@ -11,7 +11,8 @@ use crate::Worker;
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
 
 impl Worker {
-    /// The heartbeat of this moment.
+    /// The heartbeat of this moment; it takes the counts of finished invocations, so
+    /// each is reported once.
     pub fn heartbeat(&self, system: Option<&mut System>) -> Heartbeat {
         let (cpu_percent, memory_used, memory_total) = match system {
             Some(system) => {
@@ -29,7 +30,7 @@ impl Worker {
             memory_total,
             granted: self.granted(),
             in_flight: self.in_flight().into_iter().collect(),
-            completed: Vec::new(),
+            completed: self.take_completed(),
             draining: self.is_draining(),
         }
     }

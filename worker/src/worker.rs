@@ -133,6 +133,12 @@ impl Worker {
         self.inner.consumers.lock().iter().map(|(key, c)| (key.clone(), c.in_flight())).collect()
     }
 
+    /// Invocations finished per function since the last call of this (for heartbeats).
+    pub fn take_completed(&self) -> Vec<(FunctionKey, u64)> {
+        let consumers = self.inner.consumers.lock();
+        consumers.iter().map(|(key, c)| (key.clone(), c.take_completed())).filter(|(_, n)| *n > 0).collect()
+    }
+
     /// Resolves once the scheduler asked this worker to drain and it has.
     pub async fn drained(&self) {
         self.inner.drained.notified().await;
