@@ -11,12 +11,16 @@
 //! call (all processes share this machine's cores, so CPU per call bounds the rate),
 //! then the median ratios.
 //!
+//! Then pairs of short slices, the two-process echo and Updraft over HTTP back to back,
+//! the order flipping from pair to pair: on a host whose speed drifts by the minute, the
+//! ratio within a pair is steadier than one between phases half a minute apart.
+//!
 //! With `UPDRAFT_BENCH_BASELINE=/path/to/another/updraft`, a second cluster of that build
 //! runs beside the first, in a vhost of its own, and every round also measures it over
 //! HTTP: an A/B of two builds in one run, where the machine's drift hits both alike.
 //!
-//! Usage: amqp_load [SECONDS] [IN_FLIGHT] [ROUNDS]  (defaults 10, 64 and 3; needs a
-//! running RabbitMQ on 127.0.0.1, `wrk`, and a release build of `updraft`)
+//! Usage: amqp_load [SECONDS] [IN_FLIGHT] [ROUNDS] [PAIRS]  (defaults 10, 64, 3 and 10;
+//! needs a running RabbitMQ on 127.0.0.1, `wrk`, and a release build of `updraft`)
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
@@ -37,6 +41,8 @@ use updraft_broker::{new_invocation_id, sync_call_properties, unix_ms_after, Amq
 const AMQP: &str = "amqp://127.0.0.1:5672/%2f";
 /// Calls one instance of `hello` runs at once in the cluster bench.
 const HELLO_CONCURRENCY: usize = 16;
+/// Length of each slice of a pair.
+const PAIR_SECONDS: u64 = 3;
 /// About the size of an encoded invocation of `hello` (request, ids, deadline).
 const MESSAGE_BYTES: usize = 240;
 
@@ -419,6 +425,7 @@ async fn main() -> anyhow::Result<()> {
     let seconds: u64 = args.next().map_or(Ok(10), |s| s.parse())?;
     let in_flight: usize = args.next().map_or(Ok(64), |s| s.parse())?;
     let rounds: usize = args.next().map_or(Ok(3), |s| s.parse())?;
+    let pairs: usize = args.next().map_or(Ok(10), |s| s.parse())?;
     anyhow::ensure!(rounds > 0, "ROUNDS must be at least 1");
     let one = EchoOneProcess::start(in_flight).await?;
     let two = EchoTwoProcesses::start(in_flight).await?;
@@ -481,7 +488,39 @@ async fn main() -> anyhow::Result<()> {
     if !ratios_baseline.is_empty() {
         println!("median ratio this build/baseline build: {:.2}", median(&mut ratios_baseline));
     }
+    if pairs > 0 {
+        let mut ratios = paired(&two, &cluster, pairs, in_flight).await?;
+        let middle = median(&mut ratios); // sorts them
+        let (lowest, highest) = (ratios[0], ratios[ratios.len() - 1]);
+        println!(
+            "median ratio updraft/raw (two processes) over {pairs} pairs of {PAIR_SECONDS} s slices: {middle:.2} (lowest {lowest:.2}, highest {highest:.2})"
+        );
+    }
     Ok(())
+}
+
+/// Pairs of short slices: the two-process echo and Updraft over HTTP back to back, the
+/// order flipping from pair to pair, so a drift of the machine hits both sides of a pair
+/// alike. Returns each pair's ratio.
+async fn paired(two: &EchoTwoProcesses, cluster: &Cluster, pairs: usize, in_flight: usize) -> anyhow::Result<Vec<f64>> {
+    println!("pairs of {PAIR_SECONDS} s slices, two-process echo and updraft over HTTP:");
+    let mut ratios = Vec::new();
+    for pair in 1..=pairs {
+        let echo_first = pair % 2 == 1;
+        let early = if echo_first { Some(two.measure(PAIR_SECONDS, in_flight, EchoRequests::Plain).await?) } else { None };
+        let (http, errors) = cluster.measure_http(PAIR_SECONDS, in_flight)?;
+        let echo = match early {
+            Some(echo) => echo,
+            None => two.measure(PAIR_SECONDS, in_flight, EchoRequests::Plain).await?,
+        };
+        let ratio = http.rps / echo.rps;
+        println!(
+            "  pair {pair:>2}: echo {:>6.0} req/s p50 {:>8}, updraft {:>6.0} req/s p50 {:>8} (errors {errors}), ratio {ratio:.2}",
+            echo.rps, echo.p50, http.rps, http.p50
+        );
+        ratios.push(ratio);
+    }
+    Ok(ratios)
 }
 
 /// What a call of `hello` over HTTP costs beyond the echo sent like a sync call, part by
