@@ -2,7 +2,6 @@
 //! machines up and down, and the report. The decisions themselves are the pure
 //! functions of `policy`, `placement` and `machines`.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use updraft_broker::{ControlEvent, ControlMessage, FunctionReport, MachineReport, ScalingReport};
@@ -10,7 +9,16 @@ use updraft_broker::{ControlEvent, ControlMessage, FunctionReport, MachineReport
 use crate::machines::{machine_actions, underused, MachineAction, MachineInputs, MachineView};
 use crate::placement::{place, Placement};
 use crate::policy::{desired_instances, FunctionInputs, Sample};
+use crate::provisioner::ProvisionError;
 use crate::Scheduler;
+
+/// A machine start that ran in the background, while the scheduler went on.
+pub(crate) struct Started {
+    result: Result<String, ProvisionError>,
+    /// Live machines before this one.
+    from: u32,
+    reason: String,
+}
 
 impl Scheduler {
     /// Adopts machines a previous scheduler left running.
@@ -51,12 +59,30 @@ impl Scheduler {
         for (id, kind, reason) in gone {
             self.placement.remove(&id);
             let managed = self.managed.remove(&id).is_some();
-            if let (true, Some(provisioner)) = (managed, self.provisioner.clone())
-                && let Err(error) = provisioner.remove(&id).await
-            {
-                tracing::warn!(machine = %id, %error, "machine not removed");
+            if let (true, Some(provisioner)) = (managed, self.provisioner.clone()) {
+                // Stopping a hung machine may take its whole grace period: in the
+                // background, so wake-ups and grants do not wait for it.
+                let machine = id.clone();
+                tokio::spawn(async move {
+                    if let Err(error) = provisioner.remove(&machine).await {
+                        tracing::warn!(%machine, %error, "machine not removed");
+                    }
+                });
             }
             self.decided(Self::decision(kind, None, Some(id), 1, 0, reason));
+        }
+    }
+
+    /// Records a machine start that ran in the background.
+    pub(crate) fn machine_started(&mut self, started: Started) {
+        self.provisioning = self.provisioning.saturating_sub(1);
+        match started.result {
+            Ok(id) => {
+                self.managed.insert(id.clone(), Instant::now());
+                let Started { from, reason, .. } = started;
+                self.decided(Self::decision("provision_machine", None, Some(id), from, from + 1, reason));
+            }
+            Err(error) => tracing::error!(%error, "machine not provisioned"),
         }
     }
 
@@ -71,6 +97,7 @@ impl Scheduler {
             let key = spec.key.clone();
             if sample {
                 let depth = self.broker.queue_depth(&key).await.unwrap_or(0);
+                self.queue_depths.insert(key.clone(), depth);
                 let running = in_flight.get(&key).copied().unwrap_or(0);
                 // Calls that came and went between two samples (fast functions) are
                 // demand too, though neither the queue nor a heartbeat caught one running.
@@ -140,7 +167,8 @@ impl Scheduler {
             .iter()
             .map(|(id, w)| MachineView { id: id.clone(), placed: self.load(id), draining: w.heartbeat.draining || self.draining.contains(id) })
             .collect();
-        let starting = self.managed.keys().filter(|id| !self.monitor.workers.contains_key(*id)).count() as u32;
+        let unheard = self.managed.keys().filter(|id| !self.monitor.workers.contains_key(*id)).count() as u32;
+        let starting = unheard + self.provisioning;
         let demand: u32 = self.instances.values().sum();
         let (slots, min) = (self.config.slots_per_machine, self.config.min_machines);
         self.underused_since = if underused(&machines, demand, slots, min) { self.underused_since.or(Some(Instant::now())) } else { None };
@@ -158,14 +186,15 @@ impl Scheduler {
         for action in machine_actions(&input) {
             match action {
                 MachineAction::Provision(count, reason) => {
+                    // Machines start side by side, in the background: creating and
+                    // starting a container takes a while, and the scheduler goes on.
                     for n in 0..count {
-                        match provisioner.provision().await {
-                            Ok(id) => {
-                                self.managed.insert(id.clone(), Instant::now());
-                                self.decided(Self::decision("provision_machine", None, Some(id), live + n, live + n + 1, reason.clone()));
-                            }
-                            Err(error) => tracing::error!(%error, "machine not provisioned"),
-                        }
+                        self.provisioning += 1;
+                        let (provisioner, done, reason) = (provisioner.clone(), self.started_tx.clone(), reason.clone());
+                        tokio::spawn(async move {
+                            let result = provisioner.provision().await;
+                            let _ = done.send(Started { result, from: live + n, reason });
+                        });
                     }
                 }
                 MachineAction::Drain(id, reason) => {
@@ -195,15 +224,13 @@ impl Scheduler {
                 draining: w.heartbeat.draining || self.draining.contains(id),
             })
             .collect();
-        let depths: BTreeMap<_, _> =
-            self.samples.iter().map(|(k, s)| (k.clone(), s.back().map_or(0.0, |s| s.demand))).collect();
         let functions = self
             .instances
             .iter()
             .map(|(function, &instances)| {
                 let running = in_flight.get(function).copied().unwrap_or(0);
-                let demand = depths.get(function).copied().unwrap_or(0.0) as u64;
-                FunctionReport { function: function.clone(), instances, in_flight: running, queue_depth: demand.saturating_sub(running.into()) }
+                let queue_depth = self.queue_depths.get(function).copied().unwrap_or(0);
+                FunctionReport { function: function.clone(), instances, in_flight: running, queue_depth }
             })
             .collect();
         let report = ScalingReport { machines, functions, decisions: std::mem::take(&mut self.decisions) };

@@ -7,11 +7,14 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::sync::mpsc;
+
 use updraft_broker::{
     now_unix_ms, Broker, BrokerError, ControlEvent, ControlMessage, Decision, FunctionKey, ModulesRequest,
     ModulesResponse, RpcService,
 };
 
+use crate::autoscale::Started;
 use crate::monitor::Monitor;
 use crate::placement::{changes, Change, InstancePlacement, Placement};
 use crate::policy::{PolicyConfig, Sample};
@@ -69,12 +72,18 @@ pub struct Scheduler {
     sent: HashMap<(String, FunctionKey), (Option<u32>, Instant)>,
     /// Demand samples per function.
     pub(crate) samples: HashMap<FunctionKey, VecDeque<Sample>>,
+    /// Calls waiting per function, as last sampled.
+    pub(crate) queue_depths: HashMap<FunctionKey, u64>,
     /// Instances decided per function.
     pub(crate) instances: BTreeMap<FunctionKey, u32>,
     /// Functions woken by a call since the last decision.
     pub(crate) woken: HashSet<FunctionKey>,
     /// Instance placement of the last reconcile.
     pub(crate) placement: InstancePlacement,
+    /// Machines being started by the provisioner (their results come back on `started_tx`).
+    pub(crate) provisioning: u32,
+    pub(crate) started_tx: mpsc::UnboundedSender<Started>,
+    started_rx: Option<mpsc::UnboundedReceiver<Started>>,
     /// Machines started by the provisioner and when.
     pub(crate) managed: HashMap<String, Instant>,
     /// Machines draining on our request.
@@ -89,6 +98,7 @@ pub struct Scheduler {
 impl Scheduler {
     /// A scheduler over `broker`; with a provisioner it also manages machines.
     pub fn new(broker: Arc<dyn Broker>, config: SchedulerConfig, provisioner: Option<Arc<dyn Provisioner>>) -> Scheduler {
+        let (started_tx, started_rx) = mpsc::unbounded_channel();
         Scheduler {
             broker,
             config,
@@ -97,9 +107,13 @@ impl Scheduler {
             functions_loaded: false,
             sent: HashMap::new(),
             samples: HashMap::new(),
+            queue_depths: HashMap::new(),
             instances: BTreeMap::new(),
             woken: HashSet::new(),
             placement: Placement::new(),
+            provisioning: 0,
+            started_tx,
+            started_rx: Some(started_rx),
             managed: HashMap::new(),
             draining: HashSet::new(),
             underused_since: None,
@@ -112,6 +126,7 @@ impl Scheduler {
     pub async fn run(mut self) -> Result<(), BrokerError> {
         let mut control = self.broker.subscribe_control().await?;
         let mut beats = self.broker.subscribe_heartbeats().await?;
+        let mut started = self.started_rx.take().expect("a scheduler runs once");
         self.adopt().await;
         let mut tick = tokio::time::interval(self.config.tick);
         loop {
@@ -126,6 +141,7 @@ impl Scheduler {
                             self.monitor.functions.remove(&function);
                             self.instances.remove(&function);
                             self.samples.remove(&function);
+                            self.queue_depths.remove(&function);
                         }
                         ControlEvent::Wake(function) => {
                             if self.instances.get(&function).copied().unwrap_or(0) > 0 {
@@ -150,6 +166,7 @@ impl Scheduler {
                         self.reconcile().await;
                     }
                 }
+                Some(machine) = started.recv() => self.machine_started(machine),
                 _ = tick.tick() => {
                     if !self.functions_loaded {
                         self.load_functions().await;
