@@ -180,16 +180,31 @@ async fn until_zero(server: &Server, token: &str, function: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn process_workers_come_up_for_hosts_without_docker() {
-    let _serial = SERIAL.lock().await;
+/// A gateway and a scheduler that starts worker processes, with `demo/hello` deployed.
+/// Dropped in field order: the scheduler goes before the gateway.
+struct HelloOnProcesses {
+    dev: String,
+    _scheduler: Process,
+    server: Server,
+    _dir: tempfile::TempDir,
+    _vhost: Vhost,
+}
+
+async fn hello_on_processes() -> HelloOnProcesses {
     let vhost = Vhost::create();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let server = Server::start_command("gateway", &["--listen", &format!("127.0.0.1:{port}"), "--amqp-url", &vhost.url()], dir.path()).await;
-    let _scheduler = scheduler(&vhost, vhost.name(), "process");
+    let scheduler = scheduler(&vhost, vhost.name(), "process");
     let dev = server.developer_with_app("dev", "demo").await;
     server.deploy_example(&dev, "demo", "hello", "hello", "").await;
+    HelloOnProcesses { dev, _scheduler: scheduler, server, _dir: dir, _vhost: vhost }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn process_workers_come_up_for_hosts_without_docker() {
+    let _serial = SERIAL.lock().await;
+    let HelloOnProcesses { dev, server, .. } = &hello_on_processes().await;
     let served = Server::eventually(Duration::from_secs(60), || async {
         let response = server.http.get(server.at("/fn/demo/hello")).send().await.ok()?;
         (response.status() == 200).then_some(())
@@ -197,7 +212,7 @@ async fn process_workers_come_up_for_hosts_without_docker() {
     .await;
     assert!(served.is_some(), "a process worker was started and served the call");
     let machine = Server::eventually(Duration::from_secs(10), || async {
-        let view: Value = server.http.get(server.at("/v1/scaling/decisions")).bearer_auth(&dev).send().await.ok()?.json().await.ok()?;
+        let view: Value = server.http.get(server.at("/v1/scaling/decisions")).bearer_auth(dev).send().await.ok()?.json().await.ok()?;
         view["machines"][0]["id"].as_str().map(String::from)
     })
     .await
@@ -208,30 +223,24 @@ async fn process_workers_come_up_for_hosts_without_docker() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_function_keeps_its_instance_while_called_and_through_the_idle_window_and_wakes_at_once_from_zero() {
     let _serial = SERIAL.lock().await;
-    let vhost = Vhost::create();
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let server = Server::start_command("gateway", &["--listen", &format!("127.0.0.1:{port}"), "--amqp-url", &vhost.url()], dir.path()).await;
-    let _scheduler = scheduler(&vhost, vhost.name(), "process");
-    let dev = server.developer_with_app("dev", "demo").await;
-    server.deploy_example(&dev, "demo", "hello", "hello", "").await;
+    let HelloOnProcesses { dev, server, .. } = &hello_on_processes().await;
     let call = || async { server.http.get(server.at("/fn/demo/hello")).send().await.ok().map(|r| r.status().as_u16()) };
     let served = Server::eventually(Duration::from_secs(60), || async { (call().await == Some(200)).then_some(()) }).await;
     assert!(served.is_some(), "the first call woke the function and was served");
-    until_instances(&server, &dev, "hello", 1).await;
+    until_instances(server, dev, "hello", 1).await;
 
     // Steady, quick calls for longer than the idle window: few ticks catch one queued or
     // running, yet the function is busy and keeps its instance all along.
     let steady = Instant::now();
     while steady.elapsed() < Duration::from_secs(10) {
         assert_eq!(call().await, Some(200));
-        assert_eq!(instances(&server, &dev, "hello").await, Some(1), "a function called steadily kept its instance");
+        assert_eq!(instances(server, dev, "hello").await, Some(1), "a function called steadily kept its instance");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
     // Back at zero, with the machine up and the module cached there: a call wakes the
     // function at once, without waiting for the scheduler's next one-second tick.
-    until_zero(&server, &dev, "hello").await;
+    until_zero(server, dev, "hello").await;
     let started = Instant::now();
     assert_eq!(call().await, Some(200));
     let woken_in = started.elapsed();
@@ -243,7 +252,7 @@ async fn a_function_keeps_its_instance_while_called_and_through_the_idle_window_
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let watched = Instant::now();
     while watched.elapsed() < Duration::from_secs(2) {
-        assert_eq!(instances(&server, &dev, "hello").await, Some(1), "the woken function kept its instance");
+        assert_eq!(instances(server, dev, "hello").await, Some(1), "the woken function kept its instance");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

@@ -144,7 +144,10 @@ impl Scheduler {
                             self.queue_depths.remove(&function);
                         }
                         ControlEvent::Wake(function) => {
-                            if self.instances.get(&function).copied().unwrap_or(0) > 0 {
+                            // Unknown functions (not loaded yet) are left to the next
+                            // tick, which sees the call in the queue.
+                            let known = self.monitor.functions.contains_key(&function);
+                            if !known || self.instances.get(&function).copied().unwrap_or(0) > 0 {
                                 continue;
                             }
                             // The call is demand: the function keeps an instance for
