@@ -75,11 +75,10 @@ impl Scheduler {
 
     /// Records a machine start that ran in the background.
     pub(crate) fn machine_started(&mut self, started: Started) {
-        self.provisioning = self.provisioning.saturating_sub(1);
-        match started.result {
+        let Started { result, from, reason } = started;
+        match result {
             Ok(id) => {
                 self.managed.insert(id.clone(), Instant::now());
-                let Started { from, reason, .. } = started;
                 self.decided(Self::decision("provision_machine", None, Some(id), from, from + 1, reason));
             }
             Err(error) => tracing::error!(%error, "machine not provisioned"),
@@ -168,7 +167,7 @@ impl Scheduler {
             .map(|(id, w)| MachineView { id: id.clone(), placed: self.load(id), draining: w.heartbeat.draining || self.draining.contains(id) })
             .collect();
         let unheard = self.managed.keys().filter(|id| !self.monitor.workers.contains_key(*id)).count() as u32;
-        let starting = unheard + self.provisioning;
+        let starting = unheard + self.starting.len() as u32;
         let demand: u32 = self.instances.values().sum();
         let (slots, min) = (self.config.slots_per_machine, self.config.min_machines);
         self.underused_since = if underused(&machines, demand, slots, min) { self.underused_since.or(Some(Instant::now())) } else { None };
@@ -189,11 +188,10 @@ impl Scheduler {
                     // Machines start side by side, in the background: creating and
                     // starting a container takes a while, and the scheduler goes on.
                     for n in 0..count {
-                        self.provisioning += 1;
-                        let (provisioner, done, reason) = (provisioner.clone(), self.started_tx.clone(), reason.clone());
-                        tokio::spawn(async move {
+                        let (provisioner, reason) = (provisioner.clone(), reason.clone());
+                        self.starting.spawn(async move {
                             let result = provisioner.provision().await;
-                            let _ = done.send(Started { result, from: live + n, reason });
+                            Started { result, from: live + n, reason }
                         });
                     }
                 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 
 use updraft_broker::{
     now_unix_ms, Broker, BrokerError, ControlEvent, ControlMessage, Decision, FunctionKey, ModulesRequest,
@@ -80,10 +80,8 @@ pub struct Scheduler {
     pub(crate) woken: HashSet<FunctionKey>,
     /// Instance placement of the last reconcile.
     pub(crate) placement: InstancePlacement,
-    /// Machines being started by the provisioner (their results come back on `started_tx`).
-    pub(crate) provisioning: u32,
-    pub(crate) started_tx: mpsc::UnboundedSender<Started>,
-    started_rx: Option<mpsc::UnboundedReceiver<Started>>,
+    /// Machines being started by the provisioner, in the background.
+    pub(crate) starting: JoinSet<Started>,
     /// Machines started by the provisioner and when.
     pub(crate) managed: HashMap<String, Instant>,
     /// Machines draining on our request.
@@ -98,7 +96,6 @@ pub struct Scheduler {
 impl Scheduler {
     /// A scheduler over `broker`; with a provisioner it also manages machines.
     pub fn new(broker: Arc<dyn Broker>, config: SchedulerConfig, provisioner: Option<Arc<dyn Provisioner>>) -> Scheduler {
-        let (started_tx, started_rx) = mpsc::unbounded_channel();
         Scheduler {
             broker,
             config,
@@ -111,9 +108,7 @@ impl Scheduler {
             instances: BTreeMap::new(),
             woken: HashSet::new(),
             placement: Placement::new(),
-            provisioning: 0,
-            started_tx,
-            started_rx: Some(started_rx),
+            starting: JoinSet::new(),
             managed: HashMap::new(),
             draining: HashSet::new(),
             underused_since: None,
@@ -126,7 +121,6 @@ impl Scheduler {
     pub async fn run(mut self) -> Result<(), BrokerError> {
         let mut control = self.broker.subscribe_control().await?;
         let mut beats = self.broker.subscribe_heartbeats().await?;
-        let mut started = self.started_rx.take().expect("a scheduler runs once");
         self.adopt().await;
         let mut tick = tokio::time::interval(self.config.tick);
         loop {
@@ -169,7 +163,10 @@ impl Scheduler {
                         self.reconcile().await;
                     }
                 }
-                Some(machine) = started.recv() => self.machine_started(machine),
+                Some(machine) = self.starting.join_next() => match machine {
+                    Ok(machine) => self.machine_started(machine),
+                    Err(error) => tracing::error!(%error, "a machine start failed"),
+                },
                 _ = tick.tick() => {
                     if !self.functions_loaded {
                         self.load_functions().await;
