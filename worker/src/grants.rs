@@ -13,8 +13,6 @@ use crate::Worker;
 /// The running consumer of one function's queue on this worker.
 pub(crate) struct Consumer {
     slots: Arc<AtomicU32>,
-    /// Invocations finished since the last heartbeat took the count.
-    completed: Arc<AtomicU64>,
     semaphore: Arc<Semaphore>,
     stop: watch::Sender<bool>,
     /// The consumer loop and the invocations in flight.
@@ -27,10 +25,9 @@ impl Consumer {
         let semaphore = Arc::new(Semaphore::new(slots as usize));
         let (stop, mut stopped) = watch::channel(false);
         let tracker = TaskTracker::new();
-        let completed = Arc::new(AtomicU64::new(0));
+        let completed = worker.finished_counter(&function);
         let consumer = Consumer {
             slots: Arc::new(AtomicU32::new(slots)),
-            completed: completed.clone(),
             semaphore: semaphore.clone(),
             stop,
             tracker: tracker.clone(),
@@ -87,11 +84,6 @@ impl Consumer {
     pub(crate) fn in_flight(&self) -> u32 {
         // The consumer loop itself is counted while it runs.
         (self.tracker.len() as u32).saturating_sub(1)
-    }
-
-    /// Invocations finished since the last call of this (each is counted once).
-    pub(crate) fn take_completed(&self) -> u64 {
-        self.completed.swap(0, Ordering::Relaxed)
     }
 
     /// Stops pulling new deliveries.

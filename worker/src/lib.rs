@@ -12,6 +12,7 @@
 
 mod config;
 mod execute;
+mod finished;
 mod grants;
 mod heartbeat;
 mod mail;

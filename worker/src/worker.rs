@@ -1,6 +1,7 @@
 //! The worker: follows control messages and keeps one consumer per granted function.
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -8,6 +9,7 @@ use updraft_broker::{Broker, ControlEvent, FunctionDirectory, FunctionKey, Funct
 use updraft_host::{LogSink, ServiceRegistry};
 use updraft_runtime::Runtime;
 
+use crate::finished::FinishedCounts;
 use crate::grants::Consumer;
 use crate::WorkerConfig;
 
@@ -39,6 +41,7 @@ pub(crate) struct Inner {
     pub(crate) deps: WorkerDeps,
     pub(crate) specs: Mutex<HashMap<(FunctionKey, u32), Arc<ResolvedSpec>>>,
     consumers: Mutex<HashMap<FunctionKey, Consumer>>,
+    finished: FinishedCounts,
     pub(crate) drained: tokio::sync::Notify,
     pub(crate) draining: std::sync::atomic::AtomicBool,
 }
@@ -57,6 +60,7 @@ impl Worker {
             deps,
             specs: Mutex::new(HashMap::new()),
             consumers: Mutex::new(HashMap::new()),
+            finished: FinishedCounts::default(),
             drained: tokio::sync::Notify::new(),
             draining: std::sync::atomic::AtomicBool::new(false),
         };
@@ -135,8 +139,12 @@ impl Worker {
 
     /// Invocations finished per function since the last call of this (for heartbeats).
     pub fn take_completed(&self) -> Vec<(FunctionKey, u64)> {
-        let consumers = self.inner.consumers.lock();
-        consumers.iter().map(|(key, c)| (key.clone(), c.take_completed())).filter(|(_, n)| *n > 0).collect()
+        self.inner.finished.take()
+    }
+
+    /// The counter of `function`'s finished invocations, shared by its consumers.
+    pub(crate) fn finished_counter(&self, function: &FunctionKey) -> Arc<AtomicU64> {
+        self.inner.finished.counter(function)
     }
 
     /// Resolves once the scheduler asked this worker to drain and it has.
