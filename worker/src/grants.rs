@@ -26,12 +26,7 @@ impl Consumer {
         let (stop, mut stopped) = watch::channel(false);
         let tracker = TaskTracker::new();
         let completed = worker.finished_counter(&function);
-        let consumer = Consumer {
-            slots: Arc::new(AtomicU32::new(slots)),
-            semaphore: semaphore.clone(),
-            stop,
-            tracker: tracker.clone(),
-        };
+        let consumer = Consumer { slots: Arc::new(AtomicU32::new(slots)), semaphore: semaphore.clone(), stop, tracker: tracker.clone() };
         let inline = Inline { worker: worker.clone(), semaphore: semaphore.clone(), tracker: tracker.clone(), completed: completed.clone() };
         worker.inner.deps.broker.attach_inline(&function, Arc::new(inline));
         let invocations = tracker.clone();
