@@ -31,6 +31,10 @@ pub trait DeliveryStream: Send {
     /// The next delivery, or `None` once the subscription has ended.
     async fn next(&mut self) -> Option<Delivery>;
 
+    /// Takes up to `slots` deliveries at a time from now on (the grant changed).
+    /// Deliveries already returned by `next` stay valid.
+    async fn set_slots(&mut self, _slots: u32) {}
+
     /// Stops consuming; deliveries received but never returned by `next` go back to the
     /// queue. Deliveries already returned can still be settled.
     async fn close(&mut self) {}

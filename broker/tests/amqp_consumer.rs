@@ -2,7 +2,8 @@
 //! taken before its consumer stopped (a revoke, a drain) is settled once and never runs
 //! twice; replied sync calls are each answered and acknowledged, the acks sent before a
 //! close; sync and async calls carry the message properties of DESIGN §5; a function's
-//! sync calls past its capacity are refused at once.
+//! sync calls past its capacity are refused at once; a changed grant changes how many
+//! deliveries a consumer holds at once.
 
 use std::time::Duration;
 
@@ -183,4 +184,58 @@ async fn sync_calls_past_a_functions_capacity_are_refused_at_once_and_taken_agai
     third.deadline_unix_ms = unix_ms_after(Duration::from_millis(500));
     assert!(matches!(broker.call(third).await, Err(BrokerError::DeadlineExceeded)), "taken, then timed out");
     long.abort();
+}
+
+/// Deliveries `stream` hands over within `wait`, at most `most`.
+async fn take(stream: &mut Box<dyn updraft_broker::DeliveryStream>, most: usize, wait: Duration) -> Vec<updraft_broker::Delivery> {
+    let mut taken = Vec::new();
+    while taken.len() < most {
+        match tokio::time::timeout(wait, stream.next()).await {
+            Ok(Some(delivery)) => taken.push(delivery),
+            _ => break,
+        }
+    }
+    taken
+}
+
+#[tokio::test]
+async fn a_changed_grant_changes_how_many_deliveries_a_consumer_holds_at_once() {
+    let vhost = vhost();
+    let broker = AmqpBroker::connect(&vhost.url(), "updraft-test");
+    broker.wait_connected(Duration::from_secs(10)).await.unwrap();
+    let function = FunctionKey::new("demo", "scaled");
+    broker.ensure_queue(&function).await.unwrap();
+    for _ in 0..12 {
+        broker.enqueue(invocation(&function)).await.unwrap();
+    }
+    let short = Duration::from_millis(500);
+    let mut stream = broker.consume(&function, 2).await.unwrap();
+    let mut held = take(&mut stream, 2, Duration::from_secs(10)).await;
+    assert_eq!(held.len(), 2);
+    assert!(take(&mut stream, 1, short).await.is_empty(), "a grant of 2 slots holds 2 deliveries");
+
+    // The grant grows to 6 while the first two still run: more come. RabbitMQ counts a
+    // consumer's prefetch against its own deliveries, so the consumer that replaces the
+    // first one may take 6 beside the 2 still running.
+    stream.set_slots(6).await;
+    held.extend(take(&mut stream, 12, short).await);
+    assert!((6..=8).contains(&held.len()), "a grant of 6 slots holds 6 deliveries, at most 2 more: {}", held.len());
+
+    // It shrinks to 1. Once all held are settled, one delivery at a time comes.
+    stream.set_slots(1).await;
+    let mut delivered = held.len();
+    for delivery in held.drain(..) {
+        delivery.handle.ack().await.unwrap();
+    }
+    while delivered < 12 {
+        let one = take(&mut stream, 2, short).await;
+        assert_eq!(one.len(), 1, "a grant of 1 slot holds 1 delivery ({delivered} delivered)");
+        for delivery in one {
+            delivery.handle.ack().await.unwrap();
+        }
+        delivered += 1;
+    }
+    assert!(take(&mut stream, 1, short).await.is_empty(), "every invocation was delivered once");
+    stream.close().await;
+    assert_eq!(broker.queue_depth(&function).await.unwrap(), 0);
 }

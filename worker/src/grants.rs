@@ -6,15 +6,23 @@ use std::sync::Arc;
 use tokio::sync::{watch, Semaphore};
 use tokio_util::task::TaskTracker;
 use futures::future::BoxFuture;
-use updraft_broker::{BrokerError, FunctionKey, InlineConsumer, Invocation, Reply};
+use updraft_broker::{BrokerError, DeliveryStream, FunctionKey, InlineConsumer, Invocation, Reply};
 
 use crate::Worker;
+
+/// What the consumer loop follows: the slots granted, until it is told to stop.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Orders {
+    Slots(u32),
+    Stop,
+}
 
 /// The running consumer of one function's queue on this worker.
 pub(crate) struct Consumer {
     slots: Arc<AtomicU32>,
     semaphore: Arc<Semaphore>,
-    stop: watch::Sender<bool>,
+    /// Read by the consumer loop, which sets the queue's prefetch to the slots granted.
+    orders: watch::Sender<Orders>,
     /// The consumer loop and the invocations in flight.
     tracker: TaskTracker,
 }
@@ -23,22 +31,30 @@ impl Consumer {
     pub(crate) async fn start(worker: Worker, function: FunctionKey, slots: u32) -> Result<Consumer, BrokerError> {
         let mut stream = worker.inner.deps.broker.consume(&function, slots).await?;
         let semaphore = Arc::new(Semaphore::new(slots as usize));
-        let (stop, mut stopped) = watch::channel(false);
+        let (orders, mut ordered) = watch::channel(Orders::Slots(slots));
         let tracker = TaskTracker::new();
         let completed = worker.finished_counter(&function);
-        let consumer = Consumer { slots: Arc::new(AtomicU32::new(slots)), semaphore: semaphore.clone(), stop, tracker: tracker.clone() };
+        let consumer = Consumer { slots: Arc::new(AtomicU32::new(slots)), semaphore: semaphore.clone(), orders, tracker: tracker.clone() };
         let inline = Inline { worker: worker.clone(), semaphore: semaphore.clone(), tracker: tracker.clone(), completed: completed.clone() };
         worker.inner.deps.broker.attach_inline(&function, Arc::new(inline));
         let invocations = tracker.clone();
         tracker.spawn(async move {
-            loop {
+            // A changed grant changes the prefetch at once, whether a slot is free or not.
+            'pulling: loop {
                 let permit = tokio::select! {
                     permit = semaphore.clone().acquire_owned() => match permit { Ok(p) => p, Err(_) => break },
-                    _ = stopped.changed() => break,
+                    changed = ordered.changed() => match follow(changed, &mut ordered, &mut stream).await {
+                        true => continue,
+                        false => break,
+                    },
                 };
-                let delivery = tokio::select! {
-                    delivery = stream.next() => match delivery { Some(d) => d, None => break },
-                    _ = stopped.changed() => break,
+                let delivery = loop {
+                    tokio::select! {
+                        delivery = stream.next() => match delivery { Some(d) => break d, None => break 'pulling },
+                        changed = ordered.changed() => if !follow(changed, &mut ordered, &mut stream).await {
+                            break 'pulling;
+                        },
+                    }
                 };
                 let (worker, completed) = (worker.clone(), completed.clone());
                 // The invocation's state (some 4 KB) goes to the heap once, instead of
@@ -55,9 +71,13 @@ impl Consumer {
         Ok(consumer)
     }
 
-    /// Changes how many invocations may run at once.
+    /// Changes how many invocations may run at once, and the queue's prefetch with it.
     pub(crate) fn resize(&self, slots: u32) {
         let old = self.slots.swap(slots, Ordering::SeqCst);
+        self.orders.send_if_modified(|orders| match orders {
+            Orders::Slots(granted) => std::mem::replace(granted, slots) != slots,
+            Orders::Stop => false,
+        });
         if slots > old {
             self.semaphore.add_permits((slots - old) as usize);
         } else if slots < old {
@@ -83,13 +103,33 @@ impl Consumer {
 
     /// Stops pulling new deliveries.
     pub(crate) fn stop(&self) {
-        let _ = self.stop.send(true);
+        self.orders.send_replace(Orders::Stop);
     }
 
     /// Resolves when the loop has ended and nothing is in flight.
     pub(crate) async fn finished(&self) {
         self.tracker.close();
         self.tracker.wait().await;
+    }
+}
+
+/// Applies changed orders to `stream`: false when the loop must stop (told to, or its
+/// consumer is gone).
+async fn follow(
+    changed: Result<(), watch::error::RecvError>,
+    orders: &mut watch::Receiver<Orders>,
+    stream: &mut Box<dyn DeliveryStream>,
+) -> bool {
+    if changed.is_err() {
+        return false;
+    }
+    let current = *orders.borrow_and_update();
+    match current {
+        Orders::Slots(slots) => {
+            stream.set_slots(slots).await;
+            true
+        }
+        Orders::Stop => false,
     }
 }
 

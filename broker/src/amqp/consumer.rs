@@ -1,7 +1,8 @@
-//! A worker's consumption of one function queue: manual acks, prefetch = granted slots,
-//! re-subscribed after a reconnect. Deliveries of a lost connection cannot be settled;
-//! RabbitMQ redelivers them (at least once).
+//! A worker's consumption of one function queue: manual acks, prefetch = granted slots
+//! (consumed anew when the grant changes), re-subscribed after a reconnect. Deliveries of
+//! a lost connection cannot be settled; RabbitMQ redelivers them (at least once).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
@@ -31,29 +32,60 @@ struct Live {
     /// `Channel` clone is a dozen).
     channel: Arc<Channel>,
     consumer: lapin::Consumer,
+    /// Deliveries a consumer replaced by a grant change had received but not handed over;
+    /// they belong to the same channel and go out before the new consumer's.
+    backlog: VecDeque<lapin::message::Delivery>,
     /// Acknowledges deliveries whose replies are written.
     acks: AckAfterReply,
 }
 
 impl FunctionConsumer {
     pub(crate) fn new(link: Arc<Link>, function: FunctionKey, slots: u32) -> FunctionConsumer {
-        FunctionConsumer { link, function, slots: slots.clamp(1, u16::MAX as u32) as u16, live: None }
+        FunctionConsumer { link, function, slots: prefetch(slots), live: None }
     }
 
     async fn subscribe(&self) -> Result<Live, BrokerError> {
         let session = self.link.wait().await;
         let channel = session.channel().await?;
         topology::declare_function(&channel, &self.function).await.map_err(unavailable)?;
-        channel.basic_qos(self.slots, BasicQosOptions::default()).await.map_err(unavailable)?;
-        let queue = topology::function_queue(&self.function);
-        let consumer = channel
-            .basic_consume(queue.as_str().into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
-            .await
-            .map_err(unavailable)?;
+        let consumer = start_consumer(&channel, &self.function, self.slots).await?;
         let channel = Arc::new(channel);
         let acks = AckAfterReply::start(channel.clone(), session.pending_acks.clone());
-        Ok(Live { session, channel, consumer, acks })
+        Ok(Live { session, channel, consumer, backlog: VecDeque::new(), acks })
     }
+
+    /// Replaces the live consumer by one with the current prefetch, on the same channel:
+    /// RabbitMQ applies a per-consumer prefetch only to consumers started after it is set.
+    /// Deliveries taken before keep their tags and settle on the channel as before; those
+    /// the old consumer received but did not hand over join the backlog.
+    async fn consume_anew(&mut self) -> Result<(), BrokerError> {
+        let Some(live) = &mut self.live else { return Ok(()) };
+        let fresh = start_consumer(&live.channel, &self.function, self.slots).await?;
+        let old = std::mem::replace(&mut live.consumer, fresh);
+        live.channel.basic_cancel(old.tag(), BasicCancelOptions::default()).await.map_err(unavailable)?;
+        // The cancel-ok follows every delivery to the old consumer: all are received now.
+        let mut old = old;
+        while let Some(Some(Ok(delivery))) = old.next().now_or_never() {
+            live.backlog.push_back(delivery);
+        }
+        Ok(())
+    }
+}
+
+/// Sets the prefetch of consumers started next on `channel`, then starts one on `function`'s
+/// queue.
+async fn start_consumer(channel: &Channel, function: &FunctionKey, prefetch: u16) -> Result<lapin::Consumer, BrokerError> {
+    channel.basic_qos(prefetch, BasicQosOptions::default()).await.map_err(unavailable)?;
+    let queue = topology::function_queue(function);
+    channel
+        .basic_consume(queue.as_str().into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
+        .await
+        .map_err(unavailable)
+}
+
+/// Slots as an AMQP prefetch count (at least 1).
+fn prefetch(slots: u32) -> u16 {
+    slots.clamp(1, u16::MAX as u32) as u16
 }
 
 #[async_trait]
@@ -71,7 +103,11 @@ impl DeliveryStream for FunctionConsumer {
                     }
                 },
             };
-            match live.consumer.next().await {
+            let next = match live.backlog.pop_front() {
+                Some(delivery) => Some(Ok(delivery)),
+                None => live.consumer.next().await,
+            };
+            match next {
                 Some(Ok(delivery)) => {
                     let Ok(invocation) = decode::<Invocation>(&delivery.data) else {
                         tracing::warn!(function = %self.function, "dropping an undecodable invocation message");
@@ -96,6 +132,19 @@ impl DeliveryStream for FunctionConsumer {
         }
     }
 
+    async fn set_slots(&mut self, slots: u32) {
+        if prefetch(slots) == self.slots {
+            return;
+        }
+        self.slots = prefetch(slots);
+        if let Err(error) = self.consume_anew().await {
+            // The channel is gone: its deliveries come again, to a consumer started afresh
+            // (with the new prefetch) by the next call of `next`.
+            tracing::debug!(function = %self.function, %error, "re-consuming after a grant change failed");
+            self.live = None;
+        }
+    }
+
     async fn close(&mut self) {
         let Some(mut live) = self.live.take() else { return };
         let tag = live.consumer.tag();
@@ -103,8 +152,12 @@ impl DeliveryStream for FunctionConsumer {
             return;
         }
         // Prefetched deliveries nobody started go back to the queue for other workers.
+        let requeue = BasicNackOptions { requeue: true, ..Default::default() };
+        for delivery in live.backlog.drain(..) {
+            let _ = delivery.acker.nack(requeue).await;
+        }
         while let Ok(Some(Ok(delivery))) = tokio::time::timeout(Duration::from_millis(200), live.consumer.next()).await {
-            let _ = delivery.acker.nack(BasicNackOptions { requeue: true, ..Default::default() }).await;
+            let _ = delivery.acker.nack(requeue).await;
         }
     }
 }

@@ -127,6 +127,49 @@ async fn a_worker_killed_under_load_loses_no_call() {
 }
 
 #[tokio::test]
+async fn a_worker_runs_as_many_calls_at_once_as_its_grant_once_the_grant_grows() {
+    let cluster = Cluster::start(1).await;
+    let dev = cluster.gateway.developer_with_app("dev", "demo").await;
+    let settings = "concurrency=1&min_instances=1&max_instances=4&timeout_ms=30000";
+    cluster.gateway.deploy_example(&dev, "demo", "napper", "hostile", settings).await;
+    cluster.until_served("/fn/demo/napper?mode=ok").await;
+    // Four callers, each calling again as soon as it is answered: demand grows the
+    // function from one instance to four, all on the one worker, whose grant grows from
+    // one slot to four. Then the worker runs four calls at once, as its heartbeat says.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let url = cluster.gateway.at("/fn/demo/napper?mode=nap&ms=1000");
+    let callers: Vec<_> = (0..4)
+        .map(|_| {
+            let (http, url, stop) = (cluster.gateway.http.clone(), url.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    statuses.push(http.get(url.clone()).send().await.map(|r| r.status().as_u16()).unwrap_or(0));
+                }
+                statuses
+            })
+        })
+        .collect();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let four_at_once = Server::eventually(Duration::from_secs(90), || async {
+        let view: Value =
+            cluster.gateway.http.get(cluster.gateway.at("/v1/scaling/decisions")).bearer_auth(&dev).send().await.ok()?.json().await.ok()?;
+        let function = view["functions"].as_array()?.iter().find(|f| f["function"]["function"] == "napper")?.clone();
+        let (instances, in_flight) = (function["instances"].as_u64()?, function["in_flight"].as_u64()?);
+        seen.lock().unwrap().push((instances, in_flight));
+        (instances == 4 && in_flight == 4).then_some(())
+    })
+    .await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for caller in callers {
+        assert!(caller.await.unwrap().iter().all(|s| *s == 200), "every call answered 200");
+    }
+    let mut seen = seen.into_inner().unwrap();
+    seen.dedup();
+    assert!(four_at_once.is_some(), "the worker never ran four calls at once; (instances, in flight) seen: {seen:?}");
+}
+
+#[tokio::test]
 async fn sigterm_on_a_worker_finishes_what_it_has() {
     let mut cluster = Cluster::start(1).await;
     let dev = cluster.gateway.developer_with_app("dev", "demo").await;
