@@ -1,11 +1,12 @@
 //! Updraft runtime: runs guest modules in wasmtime.
 //!
 //! This crate owns the wasmtime [`Engine`](wasmtime::Engine) (pooling allocator, epoch
-//! interruption driven by one ticker thread), the on-disk cache of compiled modules (by
-//! sha256, so a restart never recompiles), compilation under a time cap in a child
-//! process, one `InstancePre` per module, and a fresh `Store` + instance per invocation
-//! with the limits of DESIGN §7 enforced inside wasmtime. Every way a guest can fail — a
-//! trap, a timeout, a bad pointer, an undecodable response — is a typed [`InvokeError`].
+//! interruption driven by one ticker thread, asleep while no guest runs), the on-disk
+//! cache of compiled modules (by sha256, so a restart never recompiles), compilation
+//! under a time cap in a child process, one `InstancePre` per module, and a fresh
+//! `Store` + instance per invocation with the limits of DESIGN §7 enforced inside
+//! wasmtime. Every way a guest can fail — a trap, a timeout, a bad pointer, an
+//! undecodable response — is a typed [`InvokeError`].
 //!
 //! It depends on the ABI and the host imports; it knows nothing of HTTP, brokers or
 //! storage of metadata.
@@ -51,7 +52,7 @@ struct Inner {
     cache: ModuleCache,
     /// Loaded modules by sha256; a cell per module so concurrent loads compile once.
     modules: Mutex<HashMap<String, Arc<OnceCell<Arc<FunctionModule>>>>>,
-    _ticker: EpochTicker,
+    ticker: EpochTicker,
 }
 
 impl Runtime {
@@ -61,7 +62,7 @@ impl Runtime {
         let linker = store::linker(&engine)?;
         let cache = ModuleCache::open(&config.cache_dir, &engine)?;
         let ticker = EpochTicker::start(&engine, config.epoch_tick);
-        let inner = Inner { config, engine, linker, cache, modules: Mutex::new(HashMap::new()), _ticker: ticker };
+        let inner = Inner { config, engine, linker, cache, modules: Mutex::new(HashMap::new()), ticker };
         Ok(Runtime { inner: Arc::new(inner) })
     }
 
@@ -112,6 +113,7 @@ impl Runtime {
 
     /// Runs one invocation of `module` in a fresh instance.
     pub async fn invoke(&self, module: &FunctionModule, input: InvokeInput) -> Result<InvokeOutput, InvokeError> {
+        let _running = self.inner.ticker.running();
         invoke::invoke(&self.inner.engine, &self.inner.config, module, input).await
     }
 
@@ -124,6 +126,7 @@ impl Runtime {
         memory_limit: usize,
         deadline: std::time::Instant,
     ) -> Result<(), InvokeError> {
+        let _running = self.inner.ticker.running();
         invoke::trial(&self.inner.engine, &self.inner.config, module, host, memory_limit, deadline).await
     }
 }
