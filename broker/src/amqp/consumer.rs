@@ -61,10 +61,9 @@ impl FunctionConsumer {
     async fn consume_anew(&mut self) -> Result<(), BrokerError> {
         let Some(live) = &mut self.live else { return Ok(()) };
         let fresh = start_consumer(&live.channel, &self.function, self.slots).await?;
-        let old = std::mem::replace(&mut live.consumer, fresh);
+        let mut old = std::mem::replace(&mut live.consumer, fresh);
         live.channel.basic_cancel(old.tag(), BasicCancelOptions::default()).await.map_err(unavailable)?;
         // The cancel-ok follows every delivery to the old consumer: all are received now.
-        let mut old = old;
         while let Some(Some(Ok(delivery))) = old.next().now_or_never() {
             live.backlog.push_back(delivery);
         }
