@@ -17,7 +17,9 @@
 //!
 //! With `UPDRAFT_BENCH_BASELINE=/path/to/another/updraft`, a second cluster of that build
 //! runs beside the first, in a vhost of its own, and every round also measures it over
-//! HTTP: an A/B of two builds in one run, where the machine's drift hits both alike.
+//! HTTP: an A/B of two builds in one run, where the machine's drift hits both alike. Its
+//! pairs of short slices, this build and the baseline back to back, come last: they tell
+//! apart changes of a few percent.
 //!
 //! Usage: amqp_load [SECONDS] [IN_FLIGHT] [ROUNDS] [PAIRS]  (defaults 10, 64, 3 and 10;
 //! needs a running RabbitMQ on 127.0.0.1, `wrk`, and a release build of `updraft`)
@@ -489,38 +491,63 @@ async fn main() -> anyhow::Result<()> {
         println!("median ratio this build/baseline build: {:.2}", median(&mut ratios_baseline));
     }
     if pairs > 0 {
-        let mut ratios = paired(&two, &cluster, pairs, in_flight).await?;
-        let middle = median(&mut ratios); // sorts them
-        let (lowest, highest) = (ratios[0], ratios[ratios.len() - 1]);
-        println!(
-            "median ratio updraft/raw (two processes) over {pairs} pairs of {PAIR_SECONDS} s slices: {middle:.2} (lowest {lowest:.2}, highest {highest:.2})"
-        );
+        println!("pairs of {PAIR_SECONDS} s slices, two-process echo and updraft over HTTP:");
+        let echo = async || two.measure(PAIR_SECONDS, in_flight, EchoRequests::Plain).await;
+        let http = async || cluster.measure_http(PAIR_SECONDS, in_flight);
+        let mut ratios = Vec::new();
+        for (pair, (echo, (http, errors))) in alternate(pairs, echo, http).await?.into_iter().enumerate() {
+            let ratio = http.rps / echo.rps;
+            println!(
+                "  pair {:>2}: echo {:>6.0} req/s p50 {:>8}, updraft {:>6.0} req/s p50 {:>8} (errors {errors}), ratio {ratio:.2}",
+                pair + 1, echo.rps, echo.p50, http.rps, http.p50
+            );
+            ratios.push(ratio);
+        }
+        println!("median ratio updraft/raw (two processes) over {pairs} pairs of {PAIR_SECONDS} s slices: {}", spread(&mut ratios));
+        if let Some(baseline) = &baseline {
+            // Slices of two builds side by side tell apart changes of a few percent that
+            // the rounds, half a minute apart, cannot.
+            println!("pairs of {PAIR_SECONDS} s slices, this build and the baseline build over HTTP:");
+            let this = async || cluster.measure_http(PAIR_SECONDS, in_flight);
+            let base = async || baseline.measure_http(PAIR_SECONDS, in_flight);
+            let mut ratios = Vec::new();
+            for (pair, ((this, _), (base, _))) in alternate(pairs, this, base).await?.into_iter().enumerate() {
+                let ratio = this.rps / base.rps;
+                println!("  pair {:>2}: this build {:>6.0} req/s, baseline {:>6.0} req/s, ratio {ratio:.3}", pair + 1, this.rps, base.rps);
+                ratios.push(ratio);
+            }
+            println!("median ratio this build/baseline build over {pairs} pairs of {PAIR_SECONDS} s slices: {}", spread(&mut ratios));
+        }
     }
     Ok(())
 }
 
-/// Pairs of short slices: the two-process echo and Updraft over HTTP back to back, the
-/// order flipping from pair to pair, so a drift of the machine hits both sides of a pair
-/// alike. Returns each pair's ratio.
-async fn paired(two: &EchoTwoProcesses, cluster: &Cluster, pairs: usize, in_flight: usize) -> anyhow::Result<Vec<f64>> {
-    println!("pairs of {PAIR_SECONDS} s slices, two-process echo and updraft over HTTP:");
-    let mut ratios = Vec::new();
-    for pair in 1..=pairs {
-        let echo_first = pair % 2 == 1;
-        let early = if echo_first { Some(two.measure(PAIR_SECONDS, in_flight, EchoRequests::Plain).await?) } else { None };
-        let (http, errors) = cluster.measure_http(PAIR_SECONDS, in_flight)?;
-        let echo = match early {
-            Some(echo) => echo,
-            None => two.measure(PAIR_SECONDS, in_flight, EchoRequests::Plain).await?,
+/// `pairs` pairs of one slice of `a` and one of `b`, back to back, the order flipping
+/// from pair to pair, so a drift of the machine hits both sides of a pair alike. Returns
+/// each pair's (a, b).
+async fn alternate<A, B>(
+    pairs: usize,
+    mut a: impl AsyncFnMut() -> anyhow::Result<A>,
+    mut b: impl AsyncFnMut() -> anyhow::Result<B>,
+) -> anyhow::Result<Vec<(A, B)>> {
+    let mut measured = Vec::new();
+    for pair in 0..pairs {
+        let both = if pair % 2 == 0 {
+            let first = a().await?;
+            (first, b().await?)
+        } else {
+            let first = b().await?;
+            (a().await?, first)
         };
-        let ratio = http.rps / echo.rps;
-        println!(
-            "  pair {pair:>2}: echo {:>6.0} req/s p50 {:>8}, updraft {:>6.0} req/s p50 {:>8} (errors {errors}), ratio {ratio:.2}",
-            echo.rps, echo.p50, http.rps, http.p50
-        );
-        ratios.push(ratio);
+        measured.push(both);
     }
-    Ok(ratios)
+    Ok(measured)
+}
+
+/// "median (lowest, highest)" of `ratios`.
+fn spread(ratios: &mut [f64]) -> String {
+    let middle = median(ratios); // sorts them
+    format!("{middle:.3} (lowest {:.3}, highest {:.3})", ratios[0], ratios[ratios.len() - 1])
 }
 
 /// What a call of `hello` over HTTP costs beyond the echo sent like a sync call, part by
