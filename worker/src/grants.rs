@@ -1,6 +1,6 @@
 //! A consumer per granted function: pulls a delivery only when a slot is free.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::{watch, Semaphore};
@@ -11,17 +11,16 @@ use updraft_broker::{BrokerError, DeliveryStream, FunctionKey, InlineConsumer, I
 use crate::Worker;
 
 /// What the consumer loop follows: the slots granted, until it is told to stop.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Orders {
-    Slots(u32),
-    Stop,
+#[derive(Clone, Copy)]
+struct Orders {
+    slots: u32,
+    stop: bool,
 }
 
 /// The running consumer of one function's queue on this worker.
 pub(crate) struct Consumer {
-    slots: Arc<AtomicU32>,
     semaphore: Arc<Semaphore>,
-    /// Read by the consumer loop, which sets the queue's prefetch to the slots granted.
+    /// The slots granted, read by the consumer loop, which sets the queue's prefetch to them.
     orders: watch::Sender<Orders>,
     /// The consumer loop and the invocations in flight.
     tracker: TaskTracker,
@@ -31,10 +30,10 @@ impl Consumer {
     pub(crate) async fn start(worker: Worker, function: FunctionKey, slots: u32) -> Result<Consumer, BrokerError> {
         let mut stream = worker.inner.deps.broker.consume(&function, slots).await?;
         let semaphore = Arc::new(Semaphore::new(slots as usize));
-        let (orders, mut ordered) = watch::channel(Orders::Slots(slots));
+        let (orders, mut ordered) = watch::channel(Orders { slots, stop: false });
         let tracker = TaskTracker::new();
         let completed = worker.finished_counter(&function);
-        let consumer = Consumer { slots: Arc::new(AtomicU32::new(slots)), semaphore: semaphore.clone(), orders, tracker: tracker.clone() };
+        let consumer = Consumer { semaphore: semaphore.clone(), orders, tracker: tracker.clone() };
         let inline = Inline { worker: worker.clone(), semaphore: semaphore.clone(), tracker: tracker.clone(), completed: completed.clone() };
         worker.inner.deps.broker.attach_inline(&function, Arc::new(inline));
         let invocations = tracker.clone();
@@ -73,10 +72,10 @@ impl Consumer {
 
     /// Changes how many invocations may run at once, and the queue's prefetch with it.
     pub(crate) fn resize(&self, slots: u32) {
-        let old = self.slots.swap(slots, Ordering::SeqCst);
-        self.orders.send_if_modified(|orders| match orders {
-            Orders::Slots(granted) => std::mem::replace(granted, slots) != slots,
-            Orders::Stop => false,
+        let mut old = slots;
+        self.orders.send_if_modified(|orders| {
+            old = std::mem::replace(&mut orders.slots, slots);
+            old != slots
         });
         if slots > old {
             self.semaphore.add_permits((slots - old) as usize);
@@ -92,7 +91,7 @@ impl Consumer {
 
     /// Slots granted now.
     pub(crate) fn slots(&self) -> u32 {
-        self.slots.load(Ordering::SeqCst)
+        self.orders.borrow().slots
     }
 
     /// Invocations of this function running now.
@@ -103,7 +102,7 @@ impl Consumer {
 
     /// Stops pulling new deliveries.
     pub(crate) fn stop(&self) {
-        self.orders.send_replace(Orders::Stop);
+        self.orders.send_modify(|orders| orders.stop = true);
     }
 
     /// Resolves when the loop has ended and nothing is in flight.
@@ -123,14 +122,11 @@ async fn follow(
     if changed.is_err() {
         return false;
     }
-    let current = *orders.borrow_and_update();
-    match current {
-        Orders::Slots(slots) => {
-            stream.set_slots(slots).await;
-            true
-        }
-        Orders::Stop => false,
+    let Orders { slots, stop } = *orders.borrow_and_update();
+    if !stop {
+        stream.set_slots(slots).await;
     }
+    !stop
 }
 
 /// Runs an invocation in the caller's task when this consumer has a free slot.

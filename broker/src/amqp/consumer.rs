@@ -132,10 +132,11 @@ impl DeliveryStream for FunctionConsumer {
     }
 
     async fn set_slots(&mut self, slots: u32) {
-        if prefetch(slots) == self.slots {
+        let slots = prefetch(slots);
+        if slots == self.slots {
             return;
         }
-        self.slots = prefetch(slots);
+        self.slots = slots;
         if let Err(error) = self.consume_anew().await {
             // The channel is gone: its deliveries come again, to a consumer started afresh
             // (with the new prefetch) by the next call of `next`.
