@@ -110,7 +110,10 @@ impl DeliveryStream for FunctionConsumer {
                 Some(Ok(delivery)) => {
                     let Ok(invocation) = decode::<Invocation>(&delivery.data) else {
                         tracing::warn!(function = %self.function, "dropping an undecodable invocation message");
-                        let _ = delivery.acker.nack(BasicNackOptions { requeue: false, ..Default::default() }).await;
+                        let rejected = delivery.acker.nack(BasicNackOptions { requeue: false, ..Default::default() }).await;
+                        if rejected.is_ok() {
+                            live.acks.settled(delivery.delivery_tag);
+                        }
                         continue;
                     };
                     let handle = AmqpHandle {
@@ -187,7 +190,10 @@ impl DeliveryHandle for AmqpHandle {
             // fails on a closed channel, and RabbitMQ redelivers).
             return match this.channel.basic_ack(this.delivery_tag, BasicAckOptions::default()).now_or_never() {
                 Some(Err(error)) => Err(unavailable(error)),
-                _ => Ok(()),
+                _ => {
+                    this.acks.settled(this.delivery_tag);
+                    Ok(())
+                }
             };
         };
         let properties = BasicProperties::default().with_correlation_id(id);
@@ -215,11 +221,15 @@ impl DeliveryHandle for AmqpHandle {
     }
 
     async fn ack(self: Box<Self>) -> Result<(), BrokerError> {
-        self.channel.basic_ack(self.delivery_tag, BasicAckOptions::default()).await.map_err(unavailable)
+        self.channel.basic_ack(self.delivery_tag, BasicAckOptions::default()).await.map_err(unavailable)?;
+        self.acks.settled(self.delivery_tag);
+        Ok(())
     }
 
     async fn requeue(self: Box<Self>, _invocation: Invocation) -> Result<(), BrokerError> {
         let requeue = BasicNackOptions { requeue: true, ..Default::default() };
-        self.channel.basic_nack(self.delivery_tag, requeue).await.map_err(unavailable)
+        self.channel.basic_nack(self.delivery_tag, requeue).await.map_err(unavailable)?;
+        self.acks.settled(self.delivery_tag);
+        Ok(())
     }
 }
