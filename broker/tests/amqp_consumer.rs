@@ -3,8 +3,10 @@
 //! twice; replied sync calls are each answered and acknowledged, the acks sent before a
 //! close; sync and async calls carry the message properties of DESIGN §5; a function's
 //! sync calls past its capacity are refused at once; a changed grant changes how many
-//! deliveries a consumer holds at once.
+//! deliveries a consumer holds at once; calls requeued or still running between replied
+//! ones (whose acks a worker coalesces) run again, the replied ones do not.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use updraft_broker::scratch_vhost::ScratchVhost;
@@ -50,42 +52,64 @@ async fn a_delivery_running_when_its_consumer_stops_is_acked_and_not_delivered_a
     assert_eq!(broker.queue_depth(&function).await.unwrap(), 0);
 }
 
-#[tokio::test]
-async fn a_worker_closing_right_after_its_replies_has_sent_each_reply_and_then_its_ack() {
-    let vhost = vhost();
-    let gateway = std::sync::Arc::new(AmqpBroker::connect(&vhost.url(), "updraft-test-gateway"));
+/// A gateway's and a worker's connection to `vhost`, with `function`'s queue declared.
+async fn gateway_and_worker(vhost: &ScratchVhost, function: &FunctionKey) -> (Arc<AmqpBroker>, AmqpBroker) {
+    let gateway = Arc::new(AmqpBroker::connect(&vhost.url(), "updraft-test-gateway"));
     let worker = AmqpBroker::connect(&vhost.url(), "updraft-test-worker");
     gateway.wait_connected(Duration::from_secs(10)).await.unwrap();
     worker.wait_connected(Duration::from_secs(10)).await.unwrap();
-    let function = FunctionKey::new("demo", "burst");
-    gateway.ensure_queue(&function).await.unwrap();
+    gateway.ensure_queue(function).await.unwrap();
+    (gateway, worker)
+}
 
-    let calls: Vec<_> = (0..50)
+type SyncCall = tokio::task::JoinHandle<Result<Reply, updraft_broker::BrokerError>>;
+
+/// `count` sync calls of `function` from `gateway`, call `n` with the path `/n`.
+fn sync_calls(gateway: &Arc<AmqpBroker>, function: &FunctionKey, count: usize) -> Vec<SyncCall> {
+    (0..count)
         .map(|n| {
-            let (caller, mut call) = (gateway.clone(), invocation(&function));
+            let (caller, mut call) = (gateway.clone(), invocation(function));
             call.mode = CallMode::Sync;
             call.request.path = format!("/{n}");
             tokio::spawn(async move { caller.call(call).await })
         })
-        .collect();
+        .collect()
+}
+
+/// Waits for every call of [`sync_calls`]: each is answered with its own path.
+async fn each_got_its_own_reply(calls: Vec<SyncCall>) {
+    for (n, call) in calls.into_iter().enumerate() {
+        let reply = tokio::time::timeout(Duration::from_secs(10), call).await.unwrap().unwrap().expect("answered");
+        let Outcome::Response(response) = reply.outcome else { panic!("call {n} failed") };
+        assert_eq!(response.body.as_slice(), format!("/{n}").as_bytes(), "call {n} got its own reply");
+    }
+}
+
+/// Replies to `delivery` with its request's path as the body.
+async fn reply_with_path(delivery: updraft_broker::Delivery) {
+    let body = delivery.invocation.request.path.clone().into_bytes();
+    let response = updraft_abi::Response { status: 200, body, ..Default::default() };
+    let reply = Reply { version: MESSAGE_VERSION, outcome: Outcome::Response(response), cold: false, duration_us: 1 };
+    delivery.handle.reply(reply).await.expect("the reply is sent");
+}
+
+#[tokio::test]
+async fn a_worker_closing_right_after_its_replies_has_sent_each_reply_and_then_its_ack() {
+    let vhost = vhost();
+    let function = FunctionKey::new("demo", "burst");
+    let (gateway, worker) = gateway_and_worker(&vhost, &function).await;
+    let calls = sync_calls(&gateway, &function, 50);
     let mut stream = worker.consume(&function, 64).await.unwrap();
     for _ in 0..50 {
         let delivery = tokio::time::timeout(Duration::from_secs(10), stream.next()).await.unwrap().unwrap();
-        let body = delivery.invocation.request.path.clone().into_bytes();
-        let response = updraft_abi::Response { status: 200, body, ..Default::default() };
-        let reply = Reply { version: MESSAGE_VERSION, outcome: Outcome::Response(response), cold: false, duration_us: 1 };
-        delivery.handle.reply(reply).await.expect("the reply is sent");
+        reply_with_path(delivery).await;
     }
     // The worker stops at once, its replies and acks perhaps still queued: the close goes
     // out after them. A reply lost in the close would leave its caller waiting; an ack
     // lost would have RabbitMQ put the call back in the queue to run again.
     stream.close().await;
     worker.close().await;
-    for (n, call) in calls.into_iter().enumerate() {
-        let reply = tokio::time::timeout(Duration::from_secs(10), call).await.unwrap().unwrap().expect("answered");
-        let Outcome::Response(response) = reply.outcome else { panic!("call {n} failed") };
-        assert_eq!(response.body.as_slice(), format!("/{n}").as_bytes(), "call {n} got its own reply");
-    }
+    each_got_its_own_reply(calls).await;
     let mut again = gateway.consume(&function, 64).await.unwrap();
     assert!(tokio::time::timeout(Duration::from_secs(2), again.next()).await.is_err(), "a replied call was delivered again");
     assert_eq!(gateway.queue_depth(&function).await.unwrap(), 0);
@@ -115,7 +139,7 @@ fn header(properties: &lapin::BasicProperties, name: &str) -> Option<lapin::type
 async fn sync_and_async_calls_carry_the_message_properties_of_the_topology() {
     use lapin::types::AMQPValue;
     let vhost = vhost();
-    let broker = std::sync::Arc::new(AmqpBroker::connect(&vhost.url(), "updraft-test"));
+    let broker = Arc::new(AmqpBroker::connect(&vhost.url(), "updraft-test"));
     broker.wait_connected(Duration::from_secs(10)).await.unwrap();
     let function = FunctionKey::new("demo", "props");
     broker.ensure_queue(&function).await.unwrap();
@@ -151,7 +175,7 @@ async fn sync_and_async_calls_carry_the_message_properties_of_the_topology() {
 async fn sync_calls_past_a_functions_capacity_are_refused_at_once_and_taken_again_when_one_ends() {
     use updraft_broker::BrokerError;
     let vhost = vhost();
-    let broker = std::sync::Arc::new(AmqpBroker::with_capacity(&vhost.url(), "updraft-test", 2));
+    let broker = Arc::new(AmqpBroker::with_capacity(&vhost.url(), "updraft-test", 2));
     broker.wait_connected(Duration::from_secs(10)).await.unwrap();
     let (busy, other) = (FunctionKey::new("demo", "busy"), FunctionKey::new("demo", "other"));
     for function in [&busy, &other] {
@@ -238,4 +262,49 @@ async fn a_changed_grant_changes_how_many_deliveries_a_consumer_holds_at_once() 
     assert!(take(&mut stream, 1, short).await.is_empty(), "every invocation was delivered once");
     stream.close().await;
     assert_eq!(broker.queue_depth(&function).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn calls_requeued_or_still_running_between_replied_ones_run_again_and_the_replied_ones_do_not() {
+    let vhost = vhost();
+    let function = FunctionKey::new("demo", "mixed");
+    let (gateway, worker) = gateway_and_worker(&vhost, &function).await;
+    let calls = sync_calls(&gateway, &function, 30);
+    let mut stream = worker.consume(&function, 64).await.unwrap();
+    let first = take(&mut stream, 30, Duration::from_secs(10)).await;
+    assert_eq!(first.len(), 30);
+
+    // Every third delivery goes back to the queue first; then the rest are replied in
+    // order, except the fifth, which still runs: a run of replies may be acked with one
+    // multiple ack that steps over the requeued ones but must stop below the fifth.
+    let (requeue, mut rest): (Vec<_>, Vec<_>) = first.into_iter().enumerate().partition(|(i, _)| i % 3 == 2);
+    for (_, delivery) in requeue {
+        delivery.handle.requeue(delivery.invocation).await.expect("requeued");
+    }
+    let (_, running) = rest.remove(3);
+    for (_, delivery) in rest {
+        reply_with_path(delivery).await;
+    }
+    // The requeued calls come again, and are replied this time.
+    let again = take(&mut stream, 10, Duration::from_secs(10)).await;
+    assert_eq!(again.len(), 10, "every requeued call is delivered again");
+    for delivery in again {
+        reply_with_path(delivery).await;
+    }
+    // The worker goes while the fifth call runs: it was never acked, so it runs elsewhere.
+    let running_path = running.invocation.request.path.clone();
+    drop(running);
+    stream.close().await;
+    worker.close().await;
+    let mut elsewhere = gateway.consume(&function, 64).await.unwrap();
+    let redelivered = take(&mut elsewhere, 1, Duration::from_secs(10)).await;
+    let paths: Vec<_> = redelivered.iter().map(|d| d.invocation.request.path.clone()).collect();
+    assert_eq!(paths, [running_path], "the call still running is delivered again");
+    for delivery in redelivered {
+        reply_with_path(delivery).await;
+    }
+    each_got_its_own_reply(calls).await;
+    assert!(take(&mut elsewhere, 1, Duration::from_secs(1)).await.is_empty(), "a replied call was delivered again");
+    elsewhere.close().await;
+    assert_eq!(gateway.queue_depth(&function).await.unwrap(), 0);
 }
