@@ -38,50 +38,46 @@ struct AfterWrite {
     written: BoxFuture<'static, Result<(), lapin::Error>>,
 }
 
-/// The delivery tags of one channel whose settlement (ack or nack) is queued.
+/// Which delivery tags of one channel have their settlement (ack or nack) queued. Kept as
+/// the tags *not* settled below the highest settled one: deliveries still running or not
+/// handed over yet, never more than the channel's unsettled deliveries, however long one
+/// of them runs while thousands after it settle.
 #[derive(Debug, Default)]
 pub(crate) struct Settled {
-    /// Every tag from 1 through this one.
+    /// Every tag from 1 through this one is settled.
     through: u64,
-    /// Tags above `through`.
-    above: BTreeSet<u64>,
+    /// The highest tag settled.
+    highest: u64,
+    /// Tags between `through` and `highest` not settled yet.
+    unsettled: BTreeSet<u64>,
 }
 
 impl Settled {
     fn mark(&mut self, tag: u64) {
-        if tag > self.through {
-            self.above.insert(tag);
+        if tag > self.highest {
+            self.unsettled.extend(self.highest + 1..tag);
+            self.highest = tag;
+        } else {
+            self.unsettled.remove(&tag);
         }
-        while self.above.first() == Some(&(self.through + 1)) {
-            self.above.pop_first();
-            self.through += 1;
-        }
+        self.through = self.unsettled.first().map_or(self.highest, |first| first - 1);
     }
 
-    /// Splits `written` (ascending tags, none settled yet) into the acks that settle them:
-    /// a multiple ack of the highest tag reached from the settled prefix through written
-    /// or settled tags alone, then single acks of the rest. Marks them all settled.
+    /// Marks `written` (ascending tags, none settled yet) settled and returns the acks
+    /// that settle them: a multiple ack of the highest one that every tag below it is now
+    /// settled through, then single acks of the rest.
     fn acks_for(&mut self, written: &[u64]) -> Vec<(u64, bool)> {
-        let mut next = self.through + 1;
-        let mut prefix = 0;
-        while prefix < written.len() {
-            if written[prefix] == next {
-                prefix += 1;
-            } else if !self.above.contains(&next) {
-                break;
-            }
-            next += 1;
-        }
-        let mut acks = Vec::with_capacity(written.len() - prefix + 1);
-        match prefix {
-            0 => {}
-            1 => acks.push((written[0], false)),
-            _ => acks.push((written[prefix - 1], true)),
-        }
-        acks.extend(written[prefix..].iter().map(|tag| (*tag, false)));
         for tag in written {
             self.mark(*tag);
         }
+        let covered = written.partition_point(|tag| *tag <= self.through);
+        let mut acks = Vec::with_capacity(written.len() - covered + 1);
+        match covered {
+            0 => {}
+            1 => acks.push((written[0], false)),
+            _ => acks.push((written[covered - 1], true)),
+        }
+        acks.extend(written[covered..].iter().map(|tag| (*tag, false)));
         acks
     }
 }
@@ -182,7 +178,7 @@ mod tests {
         assert_eq!(s.through, 2);
         // 3 ends: everything through 5 is settled.
         assert_eq!(s.acks_for(&[3]), vec![(3, false)]);
-        assert_eq!((s.through, s.above.len()), (5, 0));
+        assert_eq!((s.through, s.unsettled.len()), (5, 0));
     }
 
     #[test]
@@ -197,5 +193,16 @@ mod tests {
         assert_eq!(s.through, 0);
         s.mark(1);
         assert_eq!(s.through, 3);
+    }
+
+    #[test]
+    fn one_long_delivery_keeps_only_itself_on_record_while_later_ones_settle() {
+        let mut s = Settled::default();
+        for tag in 2..=100_000 {
+            s.mark(tag);
+        }
+        assert_eq!((s.through, s.unsettled.len()), (0, 1));
+        assert_eq!(s.acks_for(&[1]), vec![(1, false)]);
+        assert_eq!((s.through, s.unsettled.len()), (100_000, 0));
     }
 }
