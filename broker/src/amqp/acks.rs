@@ -24,6 +24,7 @@ use lapin::options::BasicAckOptions;
 use lapin::Channel;
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
+use tokio_util::task::task_tracker::TaskTrackerToken;
 use tokio_util::task::TaskTracker;
 
 /// How long a stopped consumer's channel waits for RabbitMQ to confirm its close.
@@ -44,11 +45,9 @@ struct AfterWrite {
 /// of them runs while thousands after it settle.
 #[derive(Debug, Default)]
 pub(crate) struct Settled {
-    /// Every tag from 1 through this one is settled.
-    through: u64,
     /// The highest tag settled.
     highest: u64,
-    /// Tags between `through` and `highest` not settled yet.
+    /// Tags below `highest` not settled yet.
     unsettled: BTreeSet<u64>,
 }
 
@@ -60,7 +59,11 @@ impl Settled {
         } else {
             self.unsettled.remove(&tag);
         }
-        self.through = self.unsettled.first().map_or(self.highest, |first| first - 1);
+    }
+
+    /// Every tag from 1 through this one is settled.
+    fn through(&self) -> u64 {
+        self.unsettled.first().map_or(self.highest, |first| first - 1)
     }
 
     /// Marks `written` (ascending tags, none settled yet) settled and returns the acks
@@ -70,7 +73,8 @@ impl Settled {
         for tag in written {
             self.mark(*tag);
         }
-        let covered = written.partition_point(|tag| *tag <= self.through);
+        let through = self.through();
+        let covered = written.partition_point(|tag| *tag <= through);
         let mut acks = Vec::with_capacity(written.len() - covered + 1);
         match covered {
             0 => {}
@@ -119,7 +123,7 @@ async fn acknowledge(
     channel: Arc<Channel>,
     mut waiting: mpsc::UnboundedReceiver<AfterWrite>,
     settled: Arc<Mutex<Settled>>,
-    open: tokio_util::task::task_tracker::TaskTrackerToken,
+    open: TaskTrackerToken,
 ) {
     let mut written = Vec::new();
     while let Some(first) = waiting.recv().await {
@@ -166,7 +170,7 @@ mod tests {
     fn a_run_from_the_settled_prefix_is_one_multiple_ack() {
         let mut s = Settled::default();
         assert_eq!(s.acks_for(&[1, 2, 3]), vec![(3, true)]);
-        assert_eq!(s.through, 3);
+        assert_eq!(s.through(), 3);
         assert_eq!(s.acks_for(&[4]), vec![(4, false)]);
     }
 
@@ -175,10 +179,10 @@ mod tests {
         let mut s = Settled::default();
         // 3 still runs: 1 and 2 together, 4 and 5 one by one.
         assert_eq!(s.acks_for(&[1, 2, 4, 5]), vec![(2, true), (4, false), (5, false)]);
-        assert_eq!(s.through, 2);
+        assert_eq!(s.through(), 2);
         // 3 ends: everything through 5 is settled.
         assert_eq!(s.acks_for(&[3]), vec![(3, false)]);
-        assert_eq!((s.through, s.unsettled.len()), (5, 0));
+        assert_eq!((s.through(), s.unsettled.len()), (5, 0));
     }
 
     #[test]
@@ -186,13 +190,13 @@ mod tests {
         // 2 was requeued by a nack: a run 1, 3 reaches past it, and acks 3 (not 2).
         let mut s = settled(&[2]);
         assert_eq!(s.acks_for(&[1, 3]), vec![(3, true)]);
-        assert_eq!(s.through, 3);
+        assert_eq!(s.through(), 3);
         // Nothing written below a gap: single acks only.
         let mut s = settled(&[]);
         assert_eq!(s.acks_for(&[2, 3]), vec![(2, false), (3, false)]);
-        assert_eq!(s.through, 0);
+        assert_eq!(s.through(), 0);
         s.mark(1);
-        assert_eq!(s.through, 3);
+        assert_eq!(s.through(), 3);
     }
 
     #[test]
@@ -201,8 +205,8 @@ mod tests {
         for tag in 2..=100_000 {
             s.mark(tag);
         }
-        assert_eq!((s.through, s.unsettled.len()), (0, 1));
+        assert_eq!((s.through(), s.unsettled.len()), (0, 1));
         assert_eq!(s.acks_for(&[1]), vec![(1, false)]);
-        assert_eq!((s.through, s.unsettled.len()), (100_000, 0));
+        assert_eq!((s.through(), s.unsettled.len()), (100_000, 0));
     }
 }
