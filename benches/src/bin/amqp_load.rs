@@ -2,9 +2,8 @@
 //! raw lapin RPC echo over the same broker with the same message size and the same
 //! concurrency, in one run. The echo runs twice: with server and callers in one process
 //! on one connection, and with the server in a process of its own, as a worker is; the
-//! second form runs again the way a sync call travels (DESIGN §5: through a direct
-//! exchange, with an expiration and the deadline header), to show what that contract
-//! itself costs RabbitMQ and the echo.
+//! second form runs again the way a sync call travels (DESIGN §5: with an expiration and
+//! the deadline header), to show what that contract itself costs RabbitMQ and the echo.
 //! Every setup starts once; then each round measures every phase in turn, so a drift of
 //! the machine between phases shows up across rounds rather than in one ratio.
 //! Prints, per round, the rates, the ratios, the p50 latencies and each process's CPU per
@@ -33,7 +32,7 @@ use anyhow::Context;
 use futures::StreamExt;
 use lapin::options::*;
 use lapin::types::FieldTable;
-use lapin::{BasicProperties, Connection, ConnectionProperties, ExchangeKind};
+use lapin::{BasicProperties, Connection, ConnectionProperties};
 use parking_lot::Mutex;
 use tokio::sync::oneshot;
 use updraft_benches::cpu::{describe, describe_switches, rabbitmq_pid, CallCost, CpuMeter, Process};
@@ -53,14 +52,10 @@ const MESSAGE_BYTES: usize = 240;
 enum EchoRequests {
     /// Straight to the queue (the default exchange), with reply-to and correlation id only.
     Plain,
-    /// Like an Updraft sync call: through a direct exchange bound to the queue, with an
-    /// expiration and the deadline header as well.
+    /// Like an Updraft sync call: straight to the queue as well, with an expiration and
+    /// the deadline header.
     SyncCall,
 }
-
-/// The direct exchange of [`EchoRequests::SyncCall`]; each echo queue is bound to it with
-/// its own name as the key. Gone with the last of those queues (auto-delete).
-const ECHO_EXCHANGE: &str = "updraft.bench.echo";
 
 struct Killed(Child);
 
@@ -116,9 +111,6 @@ async fn echo_server(conn: &Connection, queue: &str, in_flight: usize) -> anyhow
     let server = conn.create_channel().await?;
     let options = QueueDeclareOptions { auto_delete: true, ..Default::default() };
     server.queue_declare(queue.into(), options, FieldTable::default()).await?;
-    let exchange = ExchangeDeclareOptions { auto_delete: true, ..Default::default() };
-    server.exchange_declare(ECHO_EXCHANGE.into(), ExchangeKind::Direct, exchange, FieldTable::default()).await?;
-    server.queue_bind(queue.into(), ECHO_EXCHANGE.into(), queue.into(), QueueBindOptions::default(), FieldTable::default()).await?;
     server.basic_qos(in_flight as u16, BasicQosOptions::default()).await?;
     let mut requests = server.basic_consume(queue.into(), "".into(), BasicConsumeOptions::default(), FieldTable::default()).await?;
     tokio::spawn(async move {
@@ -167,10 +159,10 @@ async fn echo_client(
 
     let end = Instant::now() + Duration::from_secs(seconds);
     let payload = vec![b'x'; MESSAGE_BYTES];
-    let (exchange, base) = match requests {
-        EchoRequests::Plain => ("", BasicProperties::default()),
+    let base = match requests {
+        EchoRequests::Plain => BasicProperties::default(),
         // The same shape on the wire as a call of `hello` (the echo server checks nothing).
-        EchoRequests::SyncCall => (ECHO_EXCHANGE, sync_call_properties(&hello_invocation(), Duration::from_secs(10))),
+        EchoRequests::SyncCall => sync_call_properties(&hello_invocation(), Duration::from_secs(10)),
     };
     let callers: Vec<_> = (0..in_flight)
         .map(|c| {
@@ -186,7 +178,7 @@ async fn echo_client(
                     pending.lock().insert(id.clone(), tx);
                     let props = base.clone().with_reply_to(reply_queue.clone()).with_correlation_id(id.into());
                     let started = Instant::now();
-                    if client.basic_publish(exchange.into(), queue.as_str().into(), BasicPublishOptions::default(), &payload, props).await.is_err() {
+                    if client.basic_publish("".into(), queue.as_str().into(), BasicPublishOptions::default(), &payload, props).await.is_err() {
                         break;
                     }
                     if rx.await.is_err() {
@@ -454,7 +446,7 @@ async fn main() -> anyhow::Result<()> {
         let phases = [
             (format!("raw lapin RPC echo ({MESSAGE_BYTES} B), one process:"), &raw),
             (format!("raw lapin RPC echo ({MESSAGE_BYTES} B), two processes:"), &split),
-            ("  the same routed and sent like a sync call:".to_owned(), &contract),
+            ("  the same sent like a sync call:".to_owned(), &contract),
             (format!("updraft gateway->RabbitMQ->worker hello (errors {}):", run.errors), &run.http),
             ("  the same calls by the broker client, no HTTP:".to_owned(), &run.broker),
         ];

@@ -189,11 +189,12 @@ impl Broker for AmqpBroker {
         let remaining = invocation.deadline().saturating_duration_since(std::time::Instant::now());
         let properties = sync_call_properties(&invocation, remaining);
         let payload = encode(&invocation)?;
-        let key = topology::routing_key(&invocation.function);
-        let reply = self
-            .replies
-            .request(topology::INVOKE_EXCHANGE, &key, &invocation.id, &payload, properties, remaining + REPLY_GRACE)
-            .await?;
+        // Straight to the function's queue through the default exchange, which RabbitMQ
+        // routes by the queue's name without a binding lookup. A sync call is never
+        // dead-lettered or delayed, so it needs nothing of `updraft.invoke`.
+        let queue = topology::function_queue(&invocation.function);
+        let reply =
+            self.replies.request("", &queue, &invocation.id, &payload, properties, remaining + REPLY_GRACE).await?;
         decode(&reply)
     }
 
